@@ -1,0 +1,103 @@
+//===- NormDialect.cpp - The norm dialect and its attributes ---------------===//
+//
+// Registers the norm ops and attributes, and implements the custom syntax
+// and verification of #norm.running.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialect/NormDialect.h"
+#include "dialect/NormOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::norm;
+
+#include "dialect/NormOpsDialect.cpp.inc"
+#include "dialect/NormOpsEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialect/NormOpsAttrDefs.cpp.inc"
+
+void NormDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "dialect/NormOps.cpp.inc"
+      >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "dialect/NormOpsAttrDefs.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// #norm.running<@state, momentum = m | cumulative [, onnx]>
+//===----------------------------------------------------------------------===//
+
+Attribute RunningAttr::parse(AsmParser &parser, Type) {
+  FlatSymbolRefAttr state;
+  if (parser.parseLess() || parser.parseAttribute(state) || parser.parseComma())
+    return {};
+  FloatAttr momentum;
+  if (failed(parser.parseOptionalKeyword("cumulative"))) {
+    double value;
+    if (parser.parseKeyword("momentum") || parser.parseEqual() ||
+        parser.parseFloat(value))
+      return {};
+    momentum = FloatAttr::get(Float64Type::get(parser.getContext()), value);
+  }
+  MomentumConvention convention = MomentumConvention::pytorch;
+  if (succeeded(parser.parseOptionalComma())) {
+    StringRef keyword;
+    SMLoc loc = parser.getCurrentLocation();
+    if (parser.parseKeyword(&keyword))
+      return {};
+    std::optional<MomentumConvention> parsed =
+        symbolizeMomentumConvention(keyword);
+    if (!parsed) {
+      parser.emitError(loc, "expected momentum convention 'pytorch' or "
+                            "'onnx', got '")
+          << keyword << "'";
+      return {};
+    }
+    convention = *parsed;
+  }
+  if (parser.parseGreater())
+    return {};
+  return parser.getChecked<RunningAttr>(parser.getContext(), state, momentum,
+                                        convention);
+}
+
+void RunningAttr::print(AsmPrinter &printer) const {
+  printer << "<" << getState() << ", ";
+  if (FloatAttr momentum = getMomentum()) {
+    printer << "momentum = ";
+    printer.printFloat(momentum.getValue());
+  }
+  else
+    printer << "cumulative";
+  if (getConvention() != MomentumConvention::pytorch)
+    printer << ", " << stringifyMomentumConvention(getConvention());
+  printer << ">";
+}
+
+LogicalResult
+RunningAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                    FlatSymbolRefAttr state, FloatAttr momentumAttr,
+                    MomentumConvention convention) {
+  std::optional<double> momentum;
+  if (momentumAttr)
+    momentum = momentumAttr.getValueAsDouble();
+  if (!state)
+    return emitError() << "running statistics need a state symbol";
+  if (momentum && !(*momentum >= 0.0 && *momentum <= 1.0))
+    return emitError() << "momentum must be in [0, 1], got " << *momentum;
+  if (!momentum && convention == MomentumConvention::onnx)
+    return emitError()
+           << "the ONNX convention needs an explicit momentum (it has no "
+              "cumulative average)";
+  return success();
+}
