@@ -199,6 +199,21 @@ LogicalResult NormalizeGradOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// RstdOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RstdOp::verify() {
+  Type element = getElementTypeOrSelf(getVar().getType());
+  if (!element.isF32() && !element.isF64())
+    return emitOpError() << "statistics must be f32 or f64, got " << element;
+  double epsilon = getEpsilon().convertToDouble();
+  if (!(epsilon > 0.0) || !std::isfinite(epsilon))
+    return emitOpError() << "epsilon must be positive and finite, got "
+                         << epsilon;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // UpdateRunningOp
 //===----------------------------------------------------------------------===//
 

@@ -135,7 +135,7 @@ def Norm_ApplyOp : Norm_Op<"apply", [Pure, AttrSizedOperandSegments]> {
     `norm.moments` (training) or with running statistics (inference).
 
     ```mlir
-    %y = norm.apply %x over [0, 2, 3] stats(%mean, %var) params [1]
+    %y = norm.apply %x over [0, 2, 3] mean(%mean) var(%var) params [1]
         scale(%w) bias(%b) {epsilon = 1.000000e-05 : f64}
         : (tensor<32x64x56x56xf32>, tensor<64xf32>, tensor<64xf32>,
            tensor<64xf32>, tensor<64xf32>) -> tensor<32x64x56x56xf32>
@@ -153,7 +153,8 @@ def Norm_ApplyOp : Norm_Op<"apply", [Pure, AttrSizedOperandSegments]> {
     DefaultValuedAttr<F64Attr, "1.0e-5">:$epsilon);
   let results = (outs AnyRankedTensor:$y);
   let assemblyFormat = [{
-    $x `over` $reduce `stats` `(` ($mean^ `,`)? $var `)` (`params` $params^)?
+    $x `over` $reduce (`mean` `(` $mean^ `)`)? `var` `(` $var `)`
+    (`params` $params^)?
     (`scale` `(` $scale^ `)`)? (`bias` `(` $bias^ `)`)? attr-dict `:`
     functional-type(operands, results)
   }];
@@ -162,6 +163,27 @@ def Norm_ApplyOp : Norm_Op<"apply", [Pure, AttrSizedOperandSegments]> {
     /// The normalization this op applies.
     NormSpec getSpec();
   }];
+}
+
+//===----------------------------------------------------------------------===//
+// norm.rstd
+//===----------------------------------------------------------------------===//
+
+def Norm_RstdOp : Norm_Op<"rstd", [Pure, SameOperandsAndResultType]> {
+  let summary = "reciprocal standard deviation rsqrt(var + epsilon)";
+  let description = [{
+    Elementwise `rsqrt(var + epsilon)` on statistics: the saved `rstd` that
+    the backward pass consumes, from batch or running variances.
+
+    ```mlir
+    %rstd = norm.rstd %var {epsilon = 1.000000e-05 : f64} : tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$var,
+                       DefaultValuedAttr<F64Attr, "1.0e-5">:$epsilon);
+  let results = (outs AnyRankedTensor:$rstd);
+  let assemblyFormat = "$var attr-dict `:` type($var)";
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -217,7 +239,7 @@ def Norm_UpdateRunningOp : Norm_Op<"update_running", [Pure,
     0DTensorOf<[I64]>:$new_num_batches_tracked);
   let assemblyFormat = [{
     $running_mean `,` $running_var `,` $num_batches_tracked `with` $batch_mean
-    `,` $batch_var attr-dict `:` type($running_mean) `,`
+    `,` $batch_var (`convention` $convention^)? attr-dict `:` type($running_mean) `,`
     type($num_batches_tracked) `,` type($batch_mean)
   }];
   let hasVerifier = 1;
@@ -244,7 +266,7 @@ def Norm_NormalizeGradOp : Norm_Op<"normalize_grad", [Pure,
     `dx = rstd * g`.
 
     ```mlir
-    %dx, %dw, %db = norm.normalize_grad %dy, %x over [1] stats(%mean, %rstd)
+    %dx, %dw, %db = norm.normalize_grad %dy, %x over [1] mean(%mean) rstd(%rstd)
         params [1] scale(%w)
         : (tensor<8x1024xf32>, tensor<8x1024xf32>, tensor<8xf32>, tensor<8xf32>,
            tensor<1024xf32>) -> (tensor<8x1024xf32>, tensor<1024xf32>, tensor<1024xf32>)
@@ -263,7 +285,7 @@ def Norm_NormalizeGradOp : Norm_Op<"normalize_grad", [Pure,
   let results = (outs AnyRankedTensor:$dx,
                       Variadic<AnyRankedTensor>:$param_grads);
   let assemblyFormat = [{
-    $dy `,` $x `over` $reduce `stats` `(` ($mean^ `,`)? $rstd `)`
+    $dy `,` $x `over` $reduce (`mean` `(` $mean^ `)`)? `rstd` `(` $rstd `)`
     (`params` $params^)? (`scale` `(` $scale^ `)`)? attr-dict `:`
     functional-type(operands, results)
   }];

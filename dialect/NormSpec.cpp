@@ -98,6 +98,10 @@ LogicalResult mlir::norm::verifyReduction(Operation *op, const NormSpec &spec,
     return op->emitOpError("reduction axes must not be empty");
   if (failed(verifyAxes(op, spec.reduce, rank, "reduction")))
     return failure();
+  for (int64_t axis : spec.reduce)
+    if (x.getDimSize(axis) == 0)
+      return op->emitOpError() << "reduction axis " << axis
+                                << " is empty (size 0)";
   if (spec.groups) {
     const GroupSplit &g = *spec.groups;
     if (g.axis < 0 || g.axis >= rank)
@@ -192,6 +196,9 @@ LogicalResult mlir::norm::verifyNormalization(Operation *op,
        failed(verifyStatsType(op, spec, xType, stats[1].getType(), "rstd"))))
     return failure();
   if (spec.running) {
+    if (!spec.center)
+      return op->emitOpError(
+          "running statistics require a centered normalization");
     if (spec.params.empty())
       return op->emitOpError(
           "running statistics require parameter axes ('params')");

@@ -8,6 +8,7 @@
 #define NORMC_PASSES_PASSES_H
 
 #include "dialect/NormOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {

@@ -21,4 +21,34 @@ def NormCanonicalizeNamedPass : Pass<"norm-canonicalize-named"> {
   let dependentDialects = ["::mlir::norm::NormDialect"];
 }
 
+def NormSpecializeModePass : Pass<"norm-specialize-mode", "::mlir::ModuleOp"> {
+  let summary = "Build the training or the inference form of a norm graph";
+  let description = [{
+    Resolves every `norm.normalize` that refers to running statistics
+    (`running = #norm.running<@state, ...>`) for one mode. Named ops are first
+    rewritten into `norm.normalize`.
+
+    Each function that uses running statistics gets three arguments per
+    `norm.running_stats` declaration it uses (in declaration order):
+    running_mean, running_var and num_batches_tracked, tagged with
+    `norm.state = "<layer>.running_mean"` etc.
+
+    - `mode=infer`: the normalization uses the running statistics:
+      `norm.apply` over every axis but the parameter axes.
+    - `mode=train`: batch statistics (`norm.moments`), `norm.apply`, and a
+      `norm.update_running` whose results the function returns as three extra
+      results per state (same tags). Training with one value per statistic is
+      rejected, as PyTorch does.
+
+    Normalizations without running statistics use batch statistics in both
+    modes and are left alone. The function is tagged `norm.mode`.
+  }];
+  let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"infer\"",
+           "Which entry to build: train or infer">
+  ];
+  let dependentDialects = ["::mlir::norm::NormDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 #endif // NORMC_PASSES_TD

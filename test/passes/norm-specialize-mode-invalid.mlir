@@ -1,0 +1,20 @@
+// RUN: norm-opt --pass-pipeline="builtin.module(norm-specialize-mode{mode=train})" -split-input-file -verify-diagnostics %s
+// RUN: not norm-opt --pass-pipeline="builtin.module(norm-specialize-mode{mode=eval})" -split-input-file %s 2>&1 | FileCheck %s --check-prefix=MODE
+
+// MODE: mode must be 'train' or 'infer', got 'eval'
+
+norm.running_stats @bn : tensor<3xf32>
+func.func @one_value_per_channel(%x: tensor<1x3xf32>) -> tensor<1x3xf32> {
+  // expected-error @+1 {{Expected more than 1 value per channel when training}}
+  %y = norm.batch_norm %x {running = #norm.running<@bn, momentum = 0.1>} : (tensor<1x3xf32>) -> tensor<1x3xf32>
+  return %y : tensor<1x3xf32>
+}
+
+// -----
+
+norm.running_stats @bn : tensor<3xf32>
+func.func @ghost_update(%x: tensor<4x3xf32>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{running-statistics update of ghost (virtual-batch) normalization is not supported yet}}
+  %y = norm.batch_norm %x {virtual_batch = 2 : i64, running = #norm.running<@bn, momentum = 0.1>} : (tensor<4x3xf32>) -> tensor<4x3xf32>
+  return %y : tensor<4x3xf32>
+}
