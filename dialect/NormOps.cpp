@@ -240,10 +240,11 @@ LogicalResult UpdateRunningOp::verify() {
     return emitOpError() << "batch statistics " << batch
                          << " do not match running statistics " << running
                          << " after averaging the axes in 'average_axes'";
-  if (getCount() <= 1)
+  int64_t count = getCountAttr().getInt();
+  if (count <= 1)
     return emitOpError() << "Expected more than 1 value per channel when "
                             "training, got count "
-                         << getCount();
+                         << count;
   std::optional<APFloat> momentum = getMomentum();
   if (momentum) {
     double m = momentum->convertToDouble();
@@ -273,8 +274,9 @@ LogicalResult RunningStatsOp::verify() {
       return emitOpError() << name << " has type " << attr.getType()
                            << " but the statistics have type " << type;
   }
-  if (getInitialCount() < 0)
+  int64_t initialCount = getInitialCountAttr().getInt();
+  if (initialCount < 0)
     return emitOpError() << "initial_count must be non-negative, got "
-                         << getInitialCount();
+                         << initialCount;
   return success();
 }

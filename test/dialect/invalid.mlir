@@ -352,9 +352,26 @@ norm.running_stats @bn1 : tensor<8xf32> {initial_var = dense<1.0> : tensor<8xf64
 // expected-error @+1 {{attribute 'type' failed to satisfy constraint: type attribute of ranked tensor of any type values}}
 norm.running_stats @bn1 : tensor<*xf32>
 
-// NOTE: "initial_count must be non-negative" (NormOps.cpp) cannot be
-// triggered: getInitialCount() returns uint64_t, so `< 0` is always false and
-// `initial_count = -1 : i64` verifies.
+// -----
+
+// expected-error @+1 {{initial_count must be non-negative, got -1}}
+norm.running_stats @bn1 : tensor<8xf32> {initial_count = -1 : i64}
+
+// -----
+
+func.func @update_running_negative_count(%rm: tensor<8xf32>, %n: tensor<i64>) {
+  // expected-error @+1 {{Expected more than 1 value per channel when training, got count -5}}
+  %a:3 = norm.update_running %rm, %rm, %n with %rm, %rm {count = -5 : i64, momentum = 0.1 : f64} : tensor<8xf32>, tensor<i64>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @normalize_empty_reduction(%x: tensor<8x0xf32>) -> tensor<8x0xf32> {
+  // expected-error @+1 {{reduction axis 1 is empty (size 0)}}
+  %y = norm.normalize %x over [1] : (tensor<8x0xf32>) -> tensor<8x0xf32>
+  return %y : tensor<8x0xf32>
+}
 
 //===----------------------------------------------------------------------===//
 // Named normalizations (dialect/NamedOps.cpp)
