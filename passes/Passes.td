@@ -51,4 +51,31 @@ def NormSpecializeModePass : Pass<"norm-specialize-mode", "::mlir::ModuleOp"> {
                            "::mlir::func::FuncDialect"];
 }
 
+def ConvertNormToLinalgPass : Pass<"convert-norm-to-linalg"> {
+  let summary = "Decompose norm ops into linalg on tensors";
+  let description = [{
+    The target-independent decomposition shared by the CPU and GPU
+    pipelines. `norm.normalize` (without running statistics: run
+    `norm-specialize-mode` first) becomes `norm.moments` + `norm.apply` (+
+    `norm.rstd` for saved statistics); those, `norm.update_running`,
+    `norm.activation`, `norm.add` and `norm.conv2d` become `linalg.generic`
+    ops. Statistics use two passes with f64 accumulators. A group split is a
+    `tensor.expand_shape` of the input.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
+def NormEmitCInterfacePass : Pass<"norm-emit-c-interface", "::mlir::ModuleOp"> {
+  let summary = "Give every defined function a C-callable wrapper";
+  let description = [{
+    Sets `llvm.emit_c_interface` on every function with a body, so that
+    `convert-func-to-llvm` emits `_mlir_ciface_<name>` wrappers that take
+    memref descriptors by pointer: the ABI of normc's shared libraries and
+    of the JIT.
+  }];
+}
+
 #endif // NORMC_PASSES_TD

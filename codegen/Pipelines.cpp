@@ -1,0 +1,76 @@
+//===- Pipelines.cpp - The norm compilation pipelines ---------------------===//
+//
+// Assembles the norm-frontend and norm-to-cpu pipelines from norm passes and
+// upstream MLIR passes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/Pipelines.h"
+
+#include "passes/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using namespace mlir::norm;
+
+void mlir::norm::buildNormFrontendPipeline(OpPassManager &pm,
+                                           const NormPipelineOptions &options) {
+  pm.addPass(createNormCanonicalizeNamedPass());
+  NormSpecializeModePassOptions specialize;
+  specialize.mode = options.mode;
+  pm.addPass(createNormSpecializeModePass(specialize));
+  pm.addPass(createConvertNormToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCSEPass());
+}
+
+/// Marks every function for a C-callable wrapper (`_mlir_ciface_<name>`).
+static void addCInterfaces(OpPassManager &pm) {
+  pm.addPass(createNormEmitCInterfacePass());
+}
+
+void mlir::norm::buildNormToCpuPipeline(OpPassManager &pm,
+                                        const NormPipelineOptions &options) {
+  buildNormFrontendPipeline(pm, options);
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass());
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createCanonicalizerPass());
+  addCInterfaces(pm);
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void mlir::norm::registerNormPipelines() {
+  PassPipelineRegistration<NormPipelineOptions>(
+      "norm-frontend",
+      "norm graph to linalg on tensors (target-independent front)",
+      buildNormFrontendPipeline);
+  PassPipelineRegistration<NormPipelineOptions>(
+      "norm-to-cpu", "norm graph to the LLVM dialect for the host CPU",
+      buildNormToCpuPipeline);
+}

@@ -1,0 +1,45 @@
+//===- Pipelines.h - The norm compilation pipelines -------------*- C++ -*-===//
+//
+// The named pipelines (contract): `norm-to-cpu` lowers a norm graph to the
+// LLVM dialect for the host CPU. Its target-independent front
+// (`buildNormFrontendPipeline`: named ops to generic, mode specialization,
+// decomposition into linalg, elementwise fusion) is shared with the GPU path.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NORMC_CODEGEN_PIPELINES_H
+#define NORMC_CODEGEN_PIPELINES_H
+
+#include "mlir/Pass/PassOptions.h"
+#include <string>
+
+namespace mlir {
+class OpPassManager;
+namespace norm {
+
+/// Options of the norm pipelines.
+struct NormPipelineOptions
+    : public PassPipelineOptions<NormPipelineOptions> {
+  PassOptions::Option<std::string> mode{
+      *this, "mode",
+      llvm::cl::desc("Entry to build: train or infer (running statistics)"),
+      llvm::cl::init("infer")};
+};
+
+/// Target-independent front: norm graph -> linalg on tensors.
+void buildNormFrontendPipeline(OpPassManager &pm,
+                               const NormPipelineOptions &options);
+
+/// The whole CPU pipeline: norm graph -> LLVM dialect. Tensor results become
+/// caller-provided output buffers (`buffer-results-to-out-params`) and every
+/// function gets a C interface (`llvm.emit_c_interface`).
+void buildNormToCpuPipeline(OpPassManager &pm,
+                            const NormPipelineOptions &options);
+
+/// Registers `norm-to-cpu` (and `norm-frontend`) with the pass registry.
+void registerNormPipelines();
+
+} // namespace norm
+} // namespace mlir
+
+#endif // NORMC_CODEGEN_PIPELINES_H

@@ -1,0 +1,74 @@
+//===- LinalgUtils.cpp - Small helpers for building linalg ----------------===//
+//
+// Implements the float, constant and elementwise helpers of LinalgUtils.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/linalg/LinalgUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::norm;
+
+Value mlir::norm::convertFloat(OpBuilder &b, Location loc, Value value,
+                               Type type) {
+  Type from = value.getType();
+  if (from == type)
+    return value;
+  if (from.getIntOrFloatBitWidth() < type.getIntOrFloatBitWidth())
+    return arith::ExtFOp::create(b, loc, type, value);
+  return arith::TruncFOp::create(b, loc, type, value);
+}
+
+Value mlir::norm::floatConstant(OpBuilder &b, Location loc, Type type,
+                                double value) {
+  return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
+}
+
+Value mlir::norm::emptyTensor(OpBuilder &b, Location loc,
+                              ArrayRef<int64_t> shape, Type element) {
+  return tensor::EmptyOp::create(b, loc, shape, element);
+}
+
+Value mlir::norm::filledTensor(OpBuilder &b, Location loc,
+                               ArrayRef<int64_t> shape, Type element,
+                               double value) {
+  Value init = emptyTensor(b, loc, shape, element);
+  Value scalar = floatConstant(b, loc, element, value);
+  return linalg::FillOp::create(b, loc, scalar, init).getResult(0);
+}
+
+Type mlir::norm::computeType(Type element) {
+  if (element.isF64())
+    return element;
+  return Float32Type::get(element.getContext());
+}
+
+SmallVector<Value> mlir::norm::elementwise(OpBuilder &b, Location loc,
+                                           ValueRange inputs,
+                                           ArrayRef<int64_t> shape,
+                                           ArrayRef<Type> resultElements,
+                                           ScalarFn body) {
+  int64_t rank = shape.size();
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  SmallVector<Value> outputs;
+  SmallVector<Type> resultTypes;
+  for (Type element : resultElements) {
+    outputs.push_back(emptyTensor(b, loc, shape, element));
+    resultTypes.push_back(RankedTensorType::get(shape, element));
+  }
+  SmallVector<AffineMap> maps(inputs.size() + outputs.size(), identity);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, resultTypes, inputs, outputs, maps, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        SmallVector<Value> results =
+            body(nb, nloc, args.take_front(inputs.size()));
+        linalg::YieldOp::create(nb, nloc, results);
+      });
+  return SmallVector<Value>(generic.getResults().begin(),
+                            generic.getResults().end());
+}

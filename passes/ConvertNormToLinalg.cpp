@@ -1,0 +1,102 @@
+//===- ConvertNormToLinalg.cpp - Norm ops to linalg on tensors ------------===//
+//
+// The convert-norm-to-linalg pass: splits norm.normalize into its moments
+// and their application, then replaces every norm op by the linalg built in
+// codegen/linalg. Ops that cannot be lowered yet are reported, not skipped.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "codegen/linalg/LinalgBuilders.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir {
+namespace norm {
+#define GEN_PASS_DEF_CONVERTNORMTOLINALGPASS
+#include "passes/Passes.h.inc"
+} // namespace norm
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::norm;
+
+/// norm.normalize -> norm.moments + norm.apply (+ norm.rstd).
+static LogicalResult splitNormalize(IRRewriter &rewriter, NormalizeOp op) {
+  if (op.getRunningAttr())
+    return op.emitOpError(
+        "refers to running statistics: run norm-specialize-mode first");
+  rewriter.setInsertionPoint(op);
+  Location loc = op.getLoc();
+  NormSpec spec = op.getSpec();
+  auto xType = cast<RankedTensorType>(op.getX().getType());
+  auto statsType = RankedTensorType::get(
+      spec.getStatsShape(xType.getShape()),
+      spec.getStatsElementType(op.getContext()));
+  auto moments =
+      MomentsOp::create(rewriter, loc, statsType, statsType, op.getX(),
+                        op.getReduceAttr(), op.getGroupsAttr(),
+                        rewriter.getBoolAttr(spec.center));
+  Value mean = spec.center ? moments.getMean() : Value();
+  auto apply = ApplyOp::create(rewriter, loc, xType, op.getX(), mean,
+                               moments.getVar(), op.getScale(), op.getBias(),
+                               op.getReduceAttr(), op.getParamsAttr(),
+                               op.getGroupsAttr(), op.getEpsilonAttr());
+  SmallVector<Value> results{apply.getY()};
+  if (!op.getStats().empty()) {
+    results.push_back(moments.getMean());
+    results.push_back(RstdOp::create(rewriter, loc, moments.getVar(),
+                                     op.getEpsilonAttr()));
+  }
+  rewriter.replaceOp(op, results);
+  return success();
+}
+
+/// Replaces one norm op by linalg; fails with a diagnostic if unsupported.
+static LogicalResult lowerOp(IRRewriter &rewriter, Operation *op) {
+  rewriter.setInsertionPoint(op);
+  SmallVector<Value> results;
+  if (auto moments = dyn_cast<MomentsOp>(op))
+    results = buildMoments(rewriter, moments);
+  else if (auto apply = dyn_cast<ApplyOp>(op))
+    results = {buildApply(rewriter, apply)};
+  else if (auto rstd = dyn_cast<RstdOp>(op))
+    results = {buildRstd(rewriter, op->getLoc(), rstd.getVar(),
+                         rstd.getEpsilon().convertToDouble())};
+  else if (auto update = dyn_cast<UpdateRunningOp>(op))
+    results = buildUpdateRunning(rewriter, update);
+  else if (auto activation = dyn_cast<ActivationOp>(op))
+    results = {buildActivation(rewriter, activation)};
+  else if (auto add = dyn_cast<AddOp>(op))
+    results = {buildAdd(rewriter, add)};
+  else if (auto conv = dyn_cast<Conv2DOp>(op))
+    results = {buildConv2D(rewriter, conv)};
+  else
+    return op->emitOpError("cannot be lowered to linalg yet");
+  rewriter.replaceOp(op, results);
+  return success();
+}
+
+namespace {
+struct ConvertNormToLinalgPass final
+    : mlir::norm::impl::ConvertNormToLinalgPassBase<ConvertNormToLinalgPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    SmallVector<NormalizeOp> normalizes;
+    getOperation()->walk([&](NormalizeOp op) { normalizes.push_back(op); });
+    for (NormalizeOp op : normalizes)
+      if (failed(splitNormalize(rewriter, op)))
+        return signalPassFailure();
+    SmallVector<Operation *> ops;
+    getOperation()->walk([&](Operation *op) {
+      if (isa<NormDialect>(op->getDialect()) && !isa<RunningStatsOp>(op))
+        ops.push_back(op);
+    });
+    for (Operation *op : ops)
+      if (failed(lowerOp(rewriter, op)))
+        return signalPassFailure();
+  }
+};
+} // namespace
