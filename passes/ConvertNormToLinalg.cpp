@@ -10,6 +10,7 @@
 
 #include "codegen/linalg/LinalgBuilders.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir {
 namespace norm {
@@ -83,6 +84,10 @@ struct ConvertNormToLinalgPass final
   using Base::Base;
 
   void runOnOperation() override {
+    RewritePatternSet named(&getContext());
+    populateNamedToGenericPatterns(named);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(named))))
+      return signalPassFailure();
     IRRewriter rewriter(&getContext());
     SmallVector<NormalizeOp> normalizes;
     getOperation()->walk([&](NormalizeOp op) { normalizes.push_back(op); });

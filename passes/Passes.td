@@ -55,7 +55,8 @@ def ConvertNormToLinalgPass : Pass<"convert-norm-to-linalg"> {
   let summary = "Decompose norm ops into linalg on tensors";
   let description = [{
     The target-independent decomposition shared by the CPU and GPU
-    pipelines. `norm.normalize` (without running statistics: run
+    pipelines. Named ops are first rewritten into `norm.normalize`, which
+    (without running statistics: run
     `norm-specialize-mode` first) becomes `norm.moments` + `norm.apply` (+
     `norm.rstd` for saved statistics); those, `norm.update_running`,
     `norm.activation`, `norm.add` and `norm.conv2d` become `linalg.generic`
