@@ -38,9 +38,13 @@ static SmallVector<int64_t> allAxesExcept(int64_t rank,
   return axes;
 }
 
-/// Checks that `axis` is a valid channel axis of a rank-`rank` input.
-static LogicalResult checkChannelAxis(Operation *op, bool emit, int64_t axis,
-                                      int64_t rank, bool allowBatchAxis) {
+/// Checks the input rank (at least `minRank`, described by `rankMessage`) and
+/// the channel axis of a channel-wise normalization.
+static LogicalResult checkChannelAxis(Operation *op, bool emit, int64_t rank,
+                                      int64_t minRank, StringRef rankMessage,
+                                      int64_t axis, bool allowBatchAxis) {
+  if (rank < minRank)
+    return specError(op, emit, rankMessage);
   if (axis < 0 || axis >= rank)
     return specError(op, emit,
                      "channel axis " + Twine(axis) +
@@ -51,6 +55,17 @@ static LogicalResult checkChannelAxis(Operation *op, bool emit, int64_t axis,
                      "channel axis must not be the batch axis 0");
   return success();
 }
+
+/// Copies the epsilon and statistics type of a named op into `spec`.
+template <typename OpTy>
+static NormSpec withCommonAttrs(NormSpec spec, OpTy op) {
+  spec.epsilon = op.getEpsilon().convertToDouble();
+  spec.statsType = op.getStatsType().value_or(Type());
+  return spec;
+}
+
+static constexpr StringLiteral kBatchChannelRank =
+    "needs an input of rank >= 2 (batch and channel axes)";
 
 /// Checks a trailing-axes count for layer_norm / rms_norm.
 static FailureOr<NormSpec> trailingSpec(Operation *op, bool emit,
@@ -69,11 +84,8 @@ static FailureOr<NormSpec> trailingSpec(Operation *op, bool emit,
 
 FailureOr<NormSpec> BatchNormOp::getSpec(bool emit) {
   int64_t rank = inputRank(getX());
-  if (rank < 2)
-    return specError(*this, emit,
-                     "needs an input of rank >= 2 (batch and channel axes)");
   int64_t channel = getChannelAxis();
-  if (failed(checkChannelAxis(*this, emit, channel, rank,
+  if (failed(checkChannelAxis(*this, emit, rank, 2, kBatchChannelRank, channel,
                               /*allowBatchAxis=*/!getVirtualBatch())))
     return failure();
   NormSpec spec;
@@ -92,10 +104,8 @@ FailureOr<NormSpec> BatchNormOp::getSpec(bool emit) {
                            Twine(v));
     spec.groups = GroupSplit{0, batch / v};
   }
-  spec.epsilon = getEpsilon().convertToDouble();
-  spec.statsType = getStatsType().value_or(Type());
   spec.running = getRunningAttr();
-  return spec;
+  return withCommonAttrs(spec, *this);
 }
 
 FailureOr<NormSpec> LayerNormOp::getSpec(bool emit) {
@@ -103,9 +113,7 @@ FailureOr<NormSpec> LayerNormOp::getSpec(bool emit) {
       trailingSpec(*this, emit, getNormalizedRank(), inputRank(getX()));
   if (failed(spec))
     return failure();
-  spec->epsilon = getEpsilon().convertToDouble();
-  spec->statsType = getStatsType().value_or(Type());
-  return spec;
+  return withCommonAttrs(*spec, *this);
 }
 
 FailureOr<NormSpec> RMSNormOp::getSpec(bool emit) {
@@ -114,46 +122,35 @@ FailureOr<NormSpec> RMSNormOp::getSpec(bool emit) {
   if (failed(spec))
     return failure();
   spec->center = false;
-  spec->epsilon = getEpsilon().convertToDouble();
-  spec->statsType = getStatsType().value_or(Type());
-  return spec;
+  return withCommonAttrs(*spec, *this);
 }
 
 FailureOr<NormSpec> GroupNormOp::getSpec(bool emit) {
   int64_t rank = inputRank(getX());
-  if (rank < 2)
-    return specError(*this, emit,
-                     "needs an input of rank >= 2 (batch and channel axes)");
   int64_t channel = getChannelAxis();
-  if (failed(checkChannelAxis(*this, emit, channel, rank,
+  if (failed(checkChannelAxis(*this, emit, rank, 2, kBatchChannelRank, channel,
                               /*allowBatchAxis=*/false)))
     return failure();
   NormSpec spec;
   spec.reduce = allAxesExcept(rank, {0});
   spec.groups = GroupSplit{channel, static_cast<int64_t>(getNumGroups())};
   spec.params = {channel};
-  spec.epsilon = getEpsilon().convertToDouble();
-  spec.statsType = getStatsType().value_or(Type());
-  return spec;
+  return withCommonAttrs(spec, *this);
 }
 
 FailureOr<NormSpec> InstanceNormOp::getSpec(bool emit) {
   int64_t rank = inputRank(getX());
-  if (rank < 3)
-    return specError(*this, emit,
-                     "needs an input of rank >= 3 (batch, channel and at "
-                     "least one spatial axis)");
   int64_t channel = getChannelAxis();
-  if (failed(checkChannelAxis(*this, emit, channel, rank,
-                              /*allowBatchAxis=*/false)))
+  if (failed(checkChannelAxis(*this, emit, rank, 3,
+                              "needs an input of rank >= 3 (batch, channel "
+                              "and at least one spatial axis)",
+                              channel, /*allowBatchAxis=*/false)))
     return failure();
   NormSpec spec;
   spec.reduce = allAxesExcept(rank, {0, channel});
   spec.params = {channel};
-  spec.epsilon = getEpsilon().convertToDouble();
-  spec.statsType = getStatsType().value_or(Type());
   spec.running = getRunningAttr();
-  return spec;
+  return withCommonAttrs(spec, *this);
 }
 
 namespace {

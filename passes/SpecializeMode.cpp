@@ -173,6 +173,10 @@ NormSpecializeModePass::specializeFunction(func::FuncOp func,
   if (func.isExternal() || !func.getBody().hasOneBlock())
     return func.emitOpError(
         "norm-specialize-mode needs a single-block function body");
+  if (!SymbolTable::symbolKnownUseEmpty(func, getOperation()))
+    return func.emitOpError(
+        "uses running statistics and is called within the module; such "
+        "functions must be entry points (their signature gains the state)");
   llvm::MapVector<RunningStatsOp, StateValues> states;
   for (auto decl : getOperation().getOps<RunningStatsOp>())
     for (NormalizeOp op : users)

@@ -18,3 +18,16 @@ func.func @ghost_update(%x: tensor<4x3xf32>) -> tensor<4x3xf32> {
   %y = norm.batch_norm %x {virtual_batch = 2 : i64, running = #norm.running<@bn, momentum = 0.1>} : (tensor<4x3xf32>) -> tensor<4x3xf32>
   return %y : tensor<4x3xf32>
 }
+
+// -----
+
+norm.running_stats @bn : tensor<3xf32>
+// expected-error @+1 {{uses running statistics and is called within the module}}
+func.func @layer(%x: tensor<4x3xf32>) -> tensor<4x3xf32> {
+  %y = norm.batch_norm %x {running = #norm.running<@bn, momentum = 0.1>} : (tensor<4x3xf32>) -> tensor<4x3xf32>
+  return %y : tensor<4x3xf32>
+}
+func.func @caller(%x: tensor<4x3xf32>) -> tensor<4x3xf32> {
+  %y = func.call @layer(%x) : (tensor<4x3xf32>) -> tensor<4x3xf32>
+  return %y : tensor<4x3xf32>
+}
