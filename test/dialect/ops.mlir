@@ -45,6 +45,8 @@ func.func @moments_apply(%x: tensor<32x64x7x7xf16>, %w: tensor<64xf16>, %b: tens
       : (tensor<32x64x7x7xf16>, tensor<64xf32>, tensor<64xf32>, tensor<64xf16>, tensor<64xf16>) -> tensor<32x64x7x7xf16>
   // CHECK: norm.moments %{{.*}} over [1] {center = false}
   %m2, %v2 = norm.moments %y over [1] {center = false} : tensor<32x64x7x7xf16> -> tensor<32x7x7xf32>, tensor<32x7x7xf32>
+  // CHECK: norm.rstd %{{.*}} {epsilon = 1.000000e-03 : f64} : tensor<64xf32>
+  %rstd = norm.rstd %var {epsilon = 1.0e-3 : f64} : tensor<64xf32>
   // CHECK: norm.apply %{{.*}} over [1] var(%{{.*}}) {epsilon = 9.9999999999999995E-7 : f64}
   %z = norm.apply %y over [1] var(%v2) {epsilon = 1.0e-6 : f64}
       : (tensor<32x64x7x7xf16>, tensor<32x7x7xf32>) -> tensor<32x64x7x7xf16>
