@@ -41,6 +41,10 @@ static void addCInterfaces(OpPassManager &pm) {
 void mlir::norm::buildNormToCpuPipeline(OpPassManager &pm,
                                         const NormPipelineOptions &options) {
   buildNormFrontendPipeline(pm, options);
+  buildNormCpuBackendPipeline(pm);
+}
+
+void mlir::norm::buildNormCpuBackendPipeline(OpPassManager &pm) {
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
@@ -49,12 +53,12 @@ void mlir::norm::buildNormToCpuPipeline(OpPassManager &pm,
   // Results become caller-provided buffers that the kernels write directly
   // (the runtime owns and reuses them: no per-call allocation).
   bufferization::BufferResultsToOutParamsPassOptions outParams;
-  outParams.addResultAttribute = true;
   outParams.hoistStaticAllocs = true;
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  pm.addPass(createNormCpuCopiesToLoopsPass());
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
@@ -69,6 +73,7 @@ void mlir::norm::buildNormToCpuPipeline(OpPassManager &pm,
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createNormEmitPackedEntriesPass());
 }
 
 void mlir::norm::registerNormPipelines() {

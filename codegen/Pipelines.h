@@ -36,6 +36,10 @@ void buildNormFrontendPipeline(OpPassManager &pm,
 void buildNormToCpuPipeline(OpPassManager &pm,
                             const NormPipelineOptions &options);
 
+/// The CPU back end: linalg on tensors -> LLVM dialect, with C interfaces
+/// and packed `normc_<name>(void **)` entries.
+void buildNormCpuBackendPipeline(OpPassManager &pm);
+
 /// Registers `norm-to-cpu` (and `norm-frontend`) with the pass registry.
 void registerNormPipelines();
 

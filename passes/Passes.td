@@ -79,4 +79,29 @@ def NormEmitCInterfacePass : Pass<"norm-emit-c-interface", "::mlir::ModuleOp"> {
   }];
 }
 
+def NormEmitPackedEntriesPass : Pass<"norm-emit-packed-entries", "::mlir::ModuleOp"> {
+  let summary = "Add a packed entry `normc_<name>(void **)` per C interface";
+  let description = [{
+    Runs on the LLVM dialect. For every `_mlir_ciface_<name>` function, adds
+    `normc_<name>(ptr args)` that loads its i-th argument from `args[i]` and
+    calls the C interface: one calling convention, whatever the arity, for
+    the runtime's dlopen and JIT paths. Arguments are pointers to memref
+    descriptors: inputs first, then the outputs (results turned into
+    caller-provided buffers).
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def NormCpuCopiesToLoopsPass : Pass<"norm-cpu-copies-to-loops"> {
+  let summary = "Turn memref.copy into linalg.copy so it lowers to loops";
+  let description = [{
+    Bufferization copies buffers with `memref.copy`, which the LLVM lowering
+    turns into a call to `memrefCopy` from MLIR's C runner utilities whenever
+    a layout is not the identity. Compiled graphs must not depend on that
+    library: as `linalg.copy` the copy becomes plain loops (which LLVM
+    turns into memcpy where it can).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // NORMC_PASSES_TD

@@ -10,7 +10,7 @@ PACKAGES=(
   cmake ninja-build clang ccache
   libgtest-dev libbenchmark-dev
   python3 python3-numpy
-  libdnnl-dev
+  libdnnl-dev libzip-dev zlib1g-dev pkg-config libomp-22-dev
 )
 
 missing=()

@@ -10,11 +10,21 @@
 #include "codegen/Pipelines.h"
 #include "passes/Passes.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 
 void mlir::norm::registerNormDialects(DialectRegistry &registry) {
   registry.insert<NormDialect, tensor::TensorDialect, linalg::LinalgDialect,
                   arith::ArithDialect, math::MathDialect,
                   func::FuncDialect>();
+}
+
+void mlir::norm::registerNormCompilerDialects(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerAllToLLVMIRTranslations(registry);
+  registerNormDialects(registry);
 }
 
 void mlir::norm::registerNormPasses() {

@@ -15,6 +15,11 @@ namespace norm {
 /// Adds the norm dialect (and the dialects its passes create) to `registry`.
 void registerNormDialects(DialectRegistry &registry);
 
+/// Everything a standalone compiler needs: the norm dialects plus every
+/// upstream dialect, its extensions (bufferization, LLVM conversion
+/// interfaces) and the LLVM IR translations. Used by normc and the JIT.
+void registerNormCompilerDialects(DialectRegistry &registry);
+
 /// Registers every norm pass and named pipeline with the global registry.
 void registerNormPasses();
 

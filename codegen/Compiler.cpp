@@ -1,0 +1,232 @@
+//===- Compiler.cpp - Compile a norm graph for the host CPU ---------------===//
+//
+// Lowers each mode of a graph with norm-to-cpu, records the manifest from
+// the specialized function signatures, translates to LLVM IR, links the
+// modes and optimizes for the host.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/Compiler.h"
+
+#include "codegen/Pipelines.h"
+#include "dialect/NormOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/Linker/Linker.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+
+using namespace mlir;
+using namespace mlir::norm;
+
+/// The runtime dtype of a tensor element type.
+static normc::DType toDType(Type element) {
+  if (element.isF16())
+    return normc::DType::F16;
+  if (element.isBF16())
+    return normc::DType::BF16;
+  if (element.isF64())
+    return normc::DType::F64;
+  if (element.isInteger(64))
+    return normc::DType::I64;
+  return normc::DType::F32;
+}
+
+/// Describes a tensor argument or result of a specialized entry.
+static normc::TensorInfo describe(Type type, DictionaryAttr attrs,
+                                  std::string name) {
+  auto tensor = cast<RankedTensorType>(type);
+  normc::TensorInfo info;
+  info.dtype = toDType(tensor.getElementType());
+  info.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+  if (attrs)
+    if (auto state = attrs.getAs<StringAttr>("norm.state"))
+      info.state = state.str();
+  info.name = info.isState() ? info.state : std::move(name);
+  return info;
+}
+
+/// Values of an optional elements attribute, or `fill` repeated.
+static std::vector<double> valuesOr(std::optional<ElementsAttr> attr,
+                                    int64_t count, double fill) {
+  if (!attr)
+    return std::vector<double>(count, fill);
+  std::vector<double> values;
+  for (APFloat v : attr->getValues<APFloat>())
+    values.push_back(v.convertToDouble());
+  return values;
+}
+
+/// Records the running-statistics declarations of `module` once.
+static void recordStates(ModuleOp module, normc::Manifest &manifest) {
+  if (!manifest.states.empty())
+    return;
+  for (auto decl : module.getOps<RunningStatsOp>()) {
+    RankedTensorType type = decl.getStatsType();
+    normc::StateInfo s;
+    s.layer = decl.getSymName().str();
+    s.dtype = toDType(type.getElementType());
+    s.shape.assign(type.getShape().begin(), type.getShape().end());
+    s.initialMean = valuesOr(decl.getInitialMean(), type.getNumElements(), 0.0);
+    s.initialVar = valuesOr(decl.getInitialVar(), type.getNumElements(), 1.0);
+    s.initialCount = decl.getInitialCountAttr().getInt();
+    manifest.states.push_back(std::move(s));
+  }
+}
+
+FailureOr<OwningOpRef<ModuleOp>>
+mlir::norm::lowerGraphForMode(ModuleOp graph, StringRef mode,
+                              normc::Manifest &manifest) {
+  OwningOpRef<ModuleOp> module(cast<ModuleOp>(graph->clone()));
+  recordStates(*module, manifest);
+  SmallVector<func::FuncOp> entries;
+  for (auto func : module->getOps<func::FuncOp>())
+    if (!func.isExternal() && func.isPublic())
+      entries.push_back(func);
+  for (func::FuncOp func : entries)
+    if (failed(SymbolTable::replaceAllSymbolUses(
+            func, StringAttr::get(graph.getContext(),
+                                  func.getName() + "_" + mode),
+            *module)))
+      return failure();
+  for (func::FuncOp func : entries)
+    func.setName((func.getName() + "_" + mode).str());
+
+  NormPipelineOptions options;
+  options.mode = mode.str();
+  PassManager front(graph.getContext());
+  buildNormFrontendPipeline(front, options);
+  if (failed(front.run(*module)))
+    return failure();
+
+  for (func::FuncOp func : entries) {
+    normc::EntryInfo entry;
+    std::string symbol = func.getName().str();
+    entry.function = symbol.substr(0, symbol.size() - mode.size() - 1);
+    entry.mode = mode.str();
+    entry.symbol = "normc_" + symbol;
+    FunctionType type = func.getFunctionType();
+    int user = 0;
+    for (auto [i, t] : llvm::enumerate(type.getInputs()))
+      entry.inputs.push_back(describe(t, func.getArgAttrDict(i),
+                                      "arg" + std::to_string(i)));
+    for (auto [i, t] : llvm::enumerate(type.getResults())) {
+      normc::TensorInfo info =
+          describe(t, func.getResultAttrDict(i), "out" + std::to_string(user));
+      user += info.isState() ? 0 : 1;
+      entry.outputs.push_back(std::move(info));
+    }
+    manifest.entries.push_back(std::move(entry));
+    // The manifest holds the state tags now; LLVM IR has no use for them.
+    for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
+      func.removeArgAttr(i, "norm.state");
+    for (unsigned i = 0, e = func.getNumResults(); i < e; ++i)
+      func.removeResultAttr(i, StringAttr::get(func.getContext(), "norm.state"));
+  }
+  for (auto decl : llvm::make_early_inc_range(module->getOps<RunningStatsOp>()))
+    decl.erase();
+
+  PassManager back(graph.getContext());
+  buildNormCpuBackendPipeline(back);
+  if (failed(back.run(*module)))
+    return failure();
+  return module;
+}
+
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+mlir::norm::createHostTargetMachine() {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!builder)
+    return builder.takeError();
+  builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  builder->setRelocationModel(llvm::Reloc::PIC_);
+  return builder->createTargetMachine();
+}
+
+FailureOr<CompiledGraph>
+mlir::norm::compileGraph(ModuleOp graph, const CompileOptions &options) {
+  registerBuiltinDialectTranslation(*graph.getContext());
+  registerLLVMDialectTranslation(*graph.getContext());
+  CompiledGraph result;
+  result.context = std::make_unique<llvm::LLVMContext>();
+  for (const std::string &mode : options.modes) {
+    FailureOr<OwningOpRef<ModuleOp>> lowered =
+        lowerGraphForMode(graph, mode, result.manifest);
+    if (failed(lowered))
+      return failure();
+    std::unique_ptr<llvm::Module> llvmModule =
+        translateModuleToLLVMIR(**lowered, *result.context, "normc_graph");
+    if (!llvmModule)
+      return graph.emitError("translation to LLVM IR failed");
+    if (!result.module)
+      result.module = std::move(llvmModule);
+    else if (llvm::Linker::linkModules(*result.module, std::move(llvmModule)))
+      return graph.emitError("linking the entries of both modes failed");
+  }
+  auto tm = createHostTargetMachine();
+  if (!tm)
+    return graph.emitError("no target machine for the host: ")
+           << llvm::toString(tm.takeError());
+  result.module->setDataLayout((*tm)->createDataLayout());
+  result.module->setTargetTriple((*tm)->getTargetTriple());
+  auto optimize =
+      makeOptimizingTransformer(options.optLevel, /*sizeLevel=*/0, tm->get());
+  if (llvm::Error err = optimize(result.module.get()))
+    return graph.emitError("LLVM optimization failed: ")
+           << llvm::toString(std::move(err));
+  return result;
+}
+
+llvm::Expected<std::string> mlir::norm::emitObject(llvm::Module &module,
+                                                   llvm::TargetMachine &tm,
+                                                   bool assembly) {
+  llvm::SmallString<0> buffer;
+  llvm::raw_svector_ostream os(buffer);
+  llvm::legacy::PassManager pm;
+  if (tm.addPassesToEmitFile(pm, os, nullptr,
+                             assembly ? llvm::CodeGenFileType::AssemblyFile
+                                      : llvm::CodeGenFileType::ObjectFile))
+    return llvm::createStringError("the target cannot emit this file type");
+  pm.run(module);
+  return std::string(buffer.str());
+}
+
+std::string mlir::norm::emitHeader(const normc::Manifest &manifest,
+                                   StringRef guard) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "/* Generated by normc: entries of a compiled normalization graph.\n"
+        " *\n"
+        " * Each entry takes an array of pointers to MLIR memref descriptors\n"
+        " * (inputs, then outputs, in the order listed), laid out as\n"
+        " *   struct { void *allocated, *aligned; int64_t offset;\n"
+        " *            int64_t sizes[rank], strides[rank]; }\n"
+        " * with row-major contiguous strides. See manifest.json. */\n"
+     << "#ifndef " << guard << "\n#define " << guard << "\n\n"
+     << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
+  auto describeTensor = [&](const normc::TensorInfo &t) {
+    os << " *   " << t.name << ": " << normc::dtypeName(t.dtype) << "[";
+    llvm::interleaveComma(t.shape, os);
+    os << "]\n";
+  };
+  for (const normc::EntryInfo &e : manifest.entries) {
+    os << "/* " << e.function << " (" << e.mode << ")\n * inputs:\n";
+    llvm::for_each(e.inputs, describeTensor);
+    os << " * outputs:\n";
+    llvm::for_each(e.outputs, describeTensor);
+    os << " */\nvoid " << e.symbol << "(void **descriptors);\n\n";
+  }
+  os << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
+  return text;
+}

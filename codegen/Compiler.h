@@ -1,0 +1,71 @@
+//===- Compiler.h - Compile a norm graph for the host CPU -------*- C++ -*-===//
+//
+// The compiler driver shared by `normc` (ahead of time: object file, shared
+// library, header, manifest) and the runtime's JIT: one function per graph
+// function and mode (`<function>_<mode>`), lowered by norm-to-cpu and linked
+// into one LLVM module optimized for the host CPU (AVX2 / AVX-512 when
+// present), plus the manifest that describes every entry.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NORMC_CODEGEN_COMPILER_H
+#define NORMC_CODEGEN_COMPILER_H
+
+#include "normc/Manifest.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/Error.h"
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace llvm {
+class TargetMachine;
+} // namespace llvm
+
+namespace mlir {
+namespace norm {
+
+/// What to compile.
+struct CompileOptions {
+  /// `train`, `infer` or both.
+  std::vector<std::string> modes = {"infer"};
+  /// LLVM optimization level (0-3).
+  unsigned optLevel = 3;
+};
+
+/// A compiled graph: the LLVM module of every entry and its manifest.
+struct CompiledGraph {
+  std::unique_ptr<llvm::LLVMContext> context;
+  std::unique_ptr<llvm::Module> module;
+  normc::Manifest manifest;
+};
+
+/// Runs the pipeline up to the LLVM dialect for one mode on a clone of
+/// `graph`, renaming every entry to `<function>_<mode>`; records the entries
+/// in `manifest`. Diagnostics go to the context's handler.
+FailureOr<OwningOpRef<ModuleOp>> lowerGraphForMode(ModuleOp graph,
+                                                   StringRef mode,
+                                                   normc::Manifest &manifest);
+
+/// Compiles `graph` in every requested mode into one optimized LLVM module.
+FailureOr<CompiledGraph> compileGraph(ModuleOp graph,
+                                      const CompileOptions &options);
+
+/// A target machine for the host CPU (its features, e.g. AVX-512).
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>> createHostTargetMachine();
+
+/// Emits `module` as an object file (or assembly when `assembly`) for `tm`.
+llvm::Expected<std::string> emitObject(llvm::Module &module,
+                                       llvm::TargetMachine &tm,
+                                       bool assembly);
+
+/// A C header declaring every entry of `manifest`.
+std::string emitHeader(const normc::Manifest &manifest, StringRef guard);
+
+} // namespace norm
+} // namespace mlir
+
+#endif // NORMC_CODEGEN_COMPILER_H

@@ -1,0 +1,185 @@
+//===- Session.cpp - Train and run one graph function ---------------------===//
+//
+// Builds memref descriptors over caller inputs, the state store and the
+// session's reused output buffers, calls the packed entry, and moves the
+// updated running statistics back into the store.
+//
+//===----------------------------------------------------------------------===//
+
+#include "normc/Session.h"
+
+#include "llvm/ADT/StringExtras.h"
+
+using namespace normc;
+
+/// "f32[8, 64]" for error messages.
+static std::string describe(DType dtype, const std::vector<int64_t> &shape) {
+  std::string text = std::string(dtypeName(dtype)) + "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
+namespace {
+/// Storage of memref descriptors for one call: {allocated, aligned, offset,
+/// sizes[rank], strides[rank]}, every field 8 bytes.
+class DescriptorTable {
+public:
+  void add(const void *data, const std::vector<int64_t> &shape) {
+    std::vector<int64_t> d(3 + 2 * shape.size());
+    auto address = reinterpret_cast<int64_t>(data);
+    d[0] = d[1] = address;
+    d[2] = 0;
+    int64_t stride = 1;
+    for (size_t i = shape.size(); i-- > 0;) {
+      d[3 + i] = shape[i];
+      d[3 + shape.size() + i] = stride;
+      stride *= shape[i];
+    }
+    storage.push_back(std::move(d));
+  }
+  std::vector<void *> pointers() {
+    std::vector<void *> result;
+    for (auto &d : storage)
+      result.push_back(d.data());
+    return result;
+  }
+
+private:
+  std::vector<std::vector<int64_t>> storage;
+};
+
+/// Splits "<layer>.<field>" at the last dot.
+std::pair<std::string, std::string> splitStateKey(const std::string &key) {
+  size_t dot = key.rfind('.');
+  return {key.substr(0, dot), key.substr(dot + 1)};
+}
+} // namespace
+
+Session::Session(std::shared_ptr<Executable> executable, std::string function)
+    : executable(std::move(executable)), function(std::move(function)) {}
+
+std::vector<StateSpec> Session::stateSpecs() const {
+  std::vector<StateSpec> specs;
+  for (const StateInfo &s : executable->manifest().states)
+    specs.push_back(StateSpec{s.layer, s.dtype, s.shape, s.initialMean,
+                              s.initialVar, s.initialCount});
+  return specs;
+}
+
+llvm::Expected<std::unique_ptr<Session>>
+Session::create(std::shared_ptr<Executable> executable,
+                const std::string &function) {
+  std::unique_ptr<Session> session(new Session(executable, function));
+  const Manifest &m = executable->manifest();
+  if (!m.findEntry(function, "infer") && !m.findEntry(function, "train"))
+    return llvm::createStringError("the compiled graph has no function '" +
+                                   function + "'");
+  if (llvm::Error err = StateStore::checkSpecs(session->stateSpecs()))
+    return std::move(err);
+  session->store = StateStore::initial(session->stateSpecs());
+  // Start in inference mode when compiled, as a framework module in eval().
+  llvm::Error err =
+      m.findEntry(function, "infer") ? session->eval() : session->train();
+  if (err)
+    return std::move(err);
+  return session;
+}
+
+llvm::Error Session::select(const std::string &mode) {
+  const EntryInfo *entry = executable->manifest().findEntry(function, mode);
+  if (!entry)
+    return llvm::createStringError("function '" + function +
+                                   "' was not compiled for mode '" + mode +
+                                   "' (normc --mode=" + mode + " or both)");
+  llvm::Expected<EntryFn> fn = executable->lookup(*entry);
+  if (!fn)
+    return fn.takeError();
+  current = entry;
+  currentFn = *fn;
+  std::vector<Array> &buffers = outputs[entry->symbol];
+  if (buffers.empty())
+    for (const TensorInfo &t : entry->outputs)
+      buffers.push_back(Array::zeros(t.dtype, t.shape));
+  return llvm::Error::success();
+}
+
+llvm::Error Session::train() { return select("train"); }
+llvm::Error Session::eval() { return select("infer"); }
+
+std::vector<const TensorInfo *> Session::userInputs() const {
+  std::vector<const TensorInfo *> result;
+  for (const TensorInfo &t : current->inputs)
+    if (!t.isState())
+      result.push_back(&t);
+  return result;
+}
+
+std::vector<const TensorInfo *> Session::userOutputs() const {
+  std::vector<const TensorInfo *> result;
+  for (const TensorInfo &t : current->outputs)
+    if (!t.isState())
+      result.push_back(&t);
+  return result;
+}
+
+/// The state array a state tensor of an entry refers to.
+static Array &stateArray(StateStore &store, const std::string &key) {
+  auto [layer, field] = splitStateKey(key);
+  if (field == "running_mean")
+    return store.mean(layer);
+  if (field == "running_var")
+    return store.var(layer);
+  return store.count(layer);
+}
+
+llvm::Expected<std::vector<const Array *>>
+Session::forward(const std::vector<const Array *> &inputs) {
+  std::vector<const TensorInfo *> expected = userInputs();
+  if (inputs.size() != expected.size())
+    return llvm::createStringError("entry '" + current->symbol + "' takes " +
+                                   std::to_string(expected.size()) +
+                                   " inputs, got " +
+                                   std::to_string(inputs.size()));
+  DescriptorTable table;
+  size_t next = 0;
+  for (const TensorInfo &t : current->inputs) {
+    if (t.isState()) {
+      table.add(stateArray(store, t.state).data.data(), t.shape);
+      continue;
+    }
+    const Array *a = inputs[next];
+    if (a->dtype != t.dtype || a->shape != t.shape)
+      return llvm::createStringError(
+          "input " + std::to_string(next) + " ('" + t.name + "') must be " +
+          describe(t.dtype, t.shape) + ", got " + describe(a->dtype, a->shape));
+    table.add(a->data.data(), t.shape);
+    ++next;
+  }
+  std::vector<Array> &buffers = outputs[current->symbol];
+  for (Array &out : buffers)
+    table.add(out.data.data(), out.shape);
+  std::vector<void *> args = table.pointers();
+  currentFn(args.data());
+
+  std::vector<const Array *> results;
+  for (auto [info, buffer] : llvm::zip(current->outputs, buffers)) {
+    if (info.isState())
+      std::swap(stateArray(store, info.state).data, buffer.data);
+    else
+      results.push_back(&buffer);
+  }
+  return results;
+}
+
+llvm::Error Session::loadState(const std::string &path) {
+  llvm::Expected<StateStore> loaded = StateStore::load(path, stateSpecs());
+  if (!loaded)
+    return loaded.takeError();
+  store = std::move(*loaded);
+  return llvm::Error::success();
+}
+
+llvm::Error Session::saveState(const std::string &path) const {
+  return store.save(path);
+}
