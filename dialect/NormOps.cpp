@@ -43,7 +43,7 @@ NormalizeOp mlir::norm::buildNormalize(OpBuilder &builder, Location loc,
   if (withStats) {
     auto statsType = RankedTensorType::get(
         spec.getStatsShape(xType.getShape()),
-        spec.getStatsElementType(builder.getContext()));
+        spec.getStatsElementType(xType.getElementType()));
     resultTypes.append(2, statsType);
   }
   MLIRContext *ctx = builder.getContext();
@@ -73,7 +73,7 @@ mlir::norm::verifyRunningStatsUse(Operation *op,
                              << " do not name a norm.running_stats declaration";
   auto expected =
       RankedTensorType::get(spec.getParamShape(x.getShape()),
-                            spec.getStatsElementType(op->getContext()));
+                            spec.getStatsElementType(x.getElementType()));
   if (decl.getStatsType() != expected)
     return op->emitOpError()
            << "running statistics " << running.getState() << " have type "

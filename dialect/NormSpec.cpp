@@ -28,8 +28,12 @@ bool NormSpec::isReduced(int64_t axis) const {
   return llvm::is_contained(reduce, axis);
 }
 
-Type NormSpec::getStatsElementType(MLIRContext *ctx) const {
-  return statsType ? statsType : Float32Type::get(ctx);
+Type NormSpec::getStatsElementType(Type inputElement) const {
+  if (statsType)
+    return statsType;
+  if (inputElement.isF64())
+    return inputElement;
+  return Float32Type::get(inputElement.getContext());
 }
 
 SmallVector<int64_t> NormSpec::getStatsShape(ArrayRef<int64_t> x) const {
@@ -133,7 +137,7 @@ LogicalResult mlir::norm::verifyStatsType(Operation *op, const NormSpec &spec,
                                           StringRef what) {
   auto expected = RankedTensorType::get(
       spec.getStatsShape(x.getShape()),
-      spec.getStatsElementType(op->getContext()));
+      spec.getStatsElementType(x.getElementType()));
   if (actual != expected)
     return op->emitOpError() << what << " type " << actual
                              << " does not match the statistics type "
@@ -152,7 +156,7 @@ LogicalResult mlir::norm::verifyParamType(Operation *op, const NormSpec &spec,
            << formatList(expected) << " at parameter axes "
            << formatList(spec.params);
   Type element = tensor.getElementType();
-  Type stats = spec.getStatsElementType(op->getContext());
+  Type stats = spec.getStatsElementType(x.getElementType());
   if (element != x.getElementType() && element != stats)
     return op->emitOpError()
            << what << " element type must be the input's (" << x.getElementType()

@@ -39,15 +39,17 @@ struct NormSpec {
   bool center = true;
   /// Added to the variance before the reciprocal square root.
   double epsilon = 1e-5;
-  /// Accumulation type of the statistics (f32 or f64); null means f32.
+  /// Accumulation type of the statistics (f32 or f64); null: see
+  /// getStatsElementType.
   Type statsType;
   /// Optional running statistics (a RunningAttr), BatchNorm / InstanceNorm.
   Attribute running;
 
   /// True when `axis` is a reduction axis.
   bool isReduced(int64_t axis) const;
-  /// The statistics element type, defaulting to f32.
-  Type getStatsElementType(MLIRContext *ctx) const;
+  /// The statistics element type: `statsType`, or by default f64 for f64
+  /// inputs and f32 for every narrower input type.
+  Type getStatsElementType(Type inputElement) const;
   /// Shape of the statistics (mean, rstd): the input shape with reduced axes
   /// dropped, a grouped axis replaced by its group count.
   llvm::SmallVector<int64_t> getStatsShape(llvm::ArrayRef<int64_t> x) const;

@@ -33,7 +33,7 @@ static LogicalResult splitNormalize(IRRewriter &rewriter, NormalizeOp op) {
   auto xType = cast<RankedTensorType>(op.getX().getType());
   auto statsType = RankedTensorType::get(
       spec.getStatsShape(xType.getShape()),
-      spec.getStatsElementType(op.getContext()));
+      spec.getStatsElementType(xType.getElementType()));
   auto moments =
       MomentsOp::create(rewriter, loc, statsType, statsType, op.getX(),
                         op.getReduceAttr(), op.getGroupsAttr(),

@@ -103,7 +103,7 @@ LogicalResult specializeTrain(NormalizeOp op, const NormSpec &spec,
   auto running = cast<RunningAttr>(spec.running);
   auto statsType = RankedTensorType::get(
       spec.getStatsShape(xType.getShape()),
-      spec.getStatsElementType(b.getContext()));
+      spec.getStatsElementType(xType.getElementType()));
   auto moments = MomentsOp::create(
       b, loc, statsType, statsType, op.getX(), op.getReduceAttr(),
       op.getGroupsAttr(), b.getBoolAttr(true));

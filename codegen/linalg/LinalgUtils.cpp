@@ -19,6 +19,10 @@ Value mlir::norm::convertFloat(OpBuilder &b, Location loc, Value value,
     return value;
   if (from.getIntOrFloatBitWidth() < type.getIntOrFloatBitWidth())
     return arith::ExtFOp::create(b, loc, type, value);
+  // f64 -> f16 / bf16 goes through f32: LLVM has no inline lowering for it
+  // (it would call a compiler-rt builtin).
+  if (from.isF64() && type.getIntOrFloatBitWidth() == 16)
+    value = arith::TruncFOp::create(b, loc, b.getF32Type(), value);
   return arith::TruncFOp::create(b, loc, type, value);
 }
 

@@ -1,4 +1,4 @@
-//===- Activation.cpp - Reference activations ------------------------------===//
+//===- Activation.cpp - Reference activations -----------------------------===//
 //
 // The elementwise activations of `norm.activation` in double, written as
 // PyTorch computes them so that NaN propagates (relu(NaN) = NaN: comparisons

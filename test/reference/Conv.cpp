@@ -1,4 +1,4 @@
-//===- Conv.cpp - Reference 2-D convolution --------------------------------===//
+//===- Conv.cpp - Reference 2-D convolution -------------------------------===//
 //
 // F.conv2d in double: cross-correlation with stride, asymmetric zero padding,
 // dilation, feature groups (depthwise included) and an optional bias, on NCHW
@@ -87,8 +87,8 @@ Tensor normc::ref::conv2d(const std::vector<double> &x, const Shape &xShape,
                 int64_t wi = owi * sw - pl + kwi * dw;
                 if (wi < 0 || wi >= wd)
                   continue;
-                sum += xAt(ni, firstChannel + ci, hi, wi) *
-                       wAt(oi, ci, khi, kwi);
+                sum +=
+                    xAt(ni, firstChannel + ci, hi, wi) * wAt(oi, ci, khi, kwi);
               }
             }
           int64_t index = nhwc ? ((ni * oh + ohi) * ow + owi) * o + oi

@@ -1,4 +1,4 @@
-//===- FloatFormats.cpp - Reference float16 / bfloat16 conversions ---------===//
+//===- FloatFormats.cpp - Reference float16 / bfloat16 conversions --------===//
 //
 // Conversions between double and the bits of IEEE binary16 and bfloat16, used
 // by tests to build f16 / bf16 inputs and to round expected values. Doubles
@@ -17,8 +17,7 @@ using namespace normc::ref;
 namespace {
 /// A binary floating-point format with `kExpBits` exponent bits and
 /// `kMantBits` stored mantissa bits in 16 bits.
-template <int kExpBits, int kMantBits>
-struct Format16 {
+template <int kExpBits, int kMantBits> struct Format16 {
   static_assert(1 + kExpBits + kMantBits == 16, "16-bit formats only");
   static constexpr int kBias = (1 << (kExpBits - 1)) - 1;
   static constexpr int kMinExp = 1 - kBias;
@@ -90,9 +89,5 @@ uint16_t normc::ref::toBf16Bits(double x) { return BFloat16::encode(x); }
 double normc::ref::fromBf16Bits(uint16_t bits) {
   return BFloat16::decode(bits);
 }
-double normc::ref::roundToHalf(double x) {
-  return fromHalfBits(toHalfBits(x));
-}
-double normc::ref::roundToBf16(double x) {
-  return fromBf16Bits(toBf16Bits(x));
-}
+double normc::ref::roundToHalf(double x) { return fromHalfBits(toHalfBits(x)); }
+double normc::ref::roundToBf16(double x) { return fromBf16Bits(toBf16Bits(x)); }

@@ -1,4 +1,4 @@
-//===- Gradients.cpp - Reference normalization gradients -------------------===//
+//===- Gradients.cpp - Reference normalization gradients ------------------===//
 //
 // The backward of `norm.normalize` / `norm.apply` (`norm.normalize_grad`) in
 // double. With g = dy * scale and xhat = (x - mean) * rstd:
@@ -22,10 +22,10 @@ namespace {
 void checkSize(const std::vector<double> &values, int64_t expected,
                const char *what) {
   if (static_cast<int64_t>(values.size()) != expected)
-    throw std::invalid_argument(
-        std::string("normc::ref: ") + what + " has " +
-        std::to_string(values.size()) + " elements, expected " +
-        std::to_string(expected));
+    throw std::invalid_argument(std::string("normc::ref: ") + what + " has " +
+                                std::to_string(values.size()) +
+                                " elements, expected " +
+                                std::to_string(expected));
 }
 
 /// Sums `values` over each parameter entry's members.
@@ -119,8 +119,8 @@ Gradients normc::ref::normalizeGradFixed(const std::vector<double> &dy,
   for (int64_t s = 0; s < numStats; ++s)
     rstd[s] = 1.0 / std::sqrt(var[s] + spec.epsilon);
   std::vector<double> g, xhat;
-  Gradients result = prepare(dy, x, layout, spec.center ? &mean : nullptr,
-                             rstd, scale, g, xhat);
+  Gradients result = prepare(dy, x, layout, spec.center ? &mean : nullptr, rstd,
+                             scale, g, xhat);
   result.dx.resize(x.size());
   for (size_t i = 0; i < x.size(); ++i)
     result.dx[i] = rstd[layout.statOf[i]] * g[i];

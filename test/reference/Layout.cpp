@@ -1,4 +1,4 @@
-//===- Layout.cpp - Shapes and index maps of the reference -----------------===//
+//===- Layout.cpp - Shapes and index maps of the reference ----------------===//
 //
 // Validates a normalization spec against an input shape and derives the
 // statistics and parameter shapes and the element -> statistic and

@@ -1,4 +1,4 @@
-//===- Normalize.cpp - Reference moments and normalization -----------------===//
+//===- Normalize.cpp - Reference moments and normalization ----------------===//
 //
 // The forward computation of `norm.moments`, `norm.normalize` and
 // `norm.apply` in double: two-pass mean and biased variance per reduction set
@@ -19,10 +19,10 @@ namespace {
 void checkSize(const std::vector<double> &values, int64_t expected,
                const char *what) {
   if (static_cast<int64_t>(values.size()) != expected)
-    throw std::invalid_argument(
-        std::string("normc::ref: ") + what + " has " +
-        std::to_string(values.size()) + " elements, expected " +
-        std::to_string(expected));
+    throw std::invalid_argument(std::string("normc::ref: ") + what + " has " +
+                                std::to_string(values.size()) +
+                                " elements, expected " +
+                                std::to_string(expected));
 }
 
 /// Moments of `x` over the reduction sets of `layout`.
@@ -55,12 +55,10 @@ Moments computeMoments(const std::vector<double> &x, const Layout &layout,
 }
 
 /// y = (x - mean) * rstd * scale + bias; `mean` null when not centered.
-std::vector<double> applyImpl(const std::vector<double> &x,
-                              const Layout &layout,
-                              const std::vector<double> *mean,
-                              const std::vector<double> &rstd,
-                              const std::vector<double> *scale,
-                              const std::vector<double> *bias) {
+std::vector<double>
+applyImpl(const std::vector<double> &x, const Layout &layout,
+          const std::vector<double> *mean, const std::vector<double> &rstd,
+          const std::vector<double> *scale, const std::vector<double> *bias) {
   int64_t numParams = numElements(layout.paramShape);
   if (scale)
     checkSize(*scale, numParams, "scale");
@@ -95,17 +93,19 @@ std::vector<double> normc::ref::normalize(const std::vector<double> &x,
   Layout layout = makeLayout(shape, spec);
   checkSize(x, numElements(shape), "x");
   Moments stats = computeMoments(x, layout, spec);
-  std::vector<double> y = applyImpl(x, layout, spec.center ? &stats.mean : nullptr,
-                                    stats.rstd, scale, bias);
+  std::vector<double> y = applyImpl(
+      x, layout, spec.center ? &stats.mean : nullptr, stats.rstd, scale, bias);
   if (saved)
     *saved = std::move(stats);
   return y;
 }
 
-std::vector<double> normc::ref::applyStats(
-    const std::vector<double> &x, const Shape &shape, const Spec &spec,
-    const std::vector<double> &mean, const std::vector<double> &var,
-    const std::vector<double> *scale, const std::vector<double> *bias) {
+std::vector<double> normc::ref::applyStats(const std::vector<double> &x,
+                                           const Shape &shape, const Spec &spec,
+                                           const std::vector<double> &mean,
+                                           const std::vector<double> &var,
+                                           const std::vector<double> *scale,
+                                           const std::vector<double> *bias) {
   Layout layout = makeLayout(shape, spec);
   checkSize(x, numElements(shape), "x");
   int64_t numStats = numElements(layout.statsShape);
@@ -115,6 +115,5 @@ std::vector<double> normc::ref::applyStats(
   std::vector<double> rstd(numStats);
   for (int64_t s = 0; s < numStats; ++s)
     rstd[s] = 1.0 / std::sqrt(var[s] + spec.epsilon);
-  return applyImpl(x, layout, spec.center ? &mean : nullptr, rstd, scale,
-                   bias);
+  return applyImpl(x, layout, spec.center ? &mean : nullptr, rstd, scale, bias);
 }

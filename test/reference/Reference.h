@@ -1,4 +1,4 @@
-//===- Reference.h - Float64 reference of the normalization ops --*- C++ -*-===//
+//===- Reference.h - Float64 reference of the norm ops ----------*- C++ -*-===//
 //
 // The float64 reference implementation that numeric tests of compiled kernels
 // compare against: moments, normalization, running-statistics updates,

@@ -1,4 +1,4 @@
-//===- RunningStats.cpp - Reference running-statistics update --------------===//
+//===- RunningStats.cpp - Reference running-statistics update -------------===//
 //
 // One training step's update of running mean / variance / num_batches_tracked
 // from batch statistics, in PyTorch's convention (momentum on the new value,
@@ -98,8 +98,7 @@ void normc::ref::updateRunning(RunningState &state, const Moments &batch,
     for (size_t k = 0; k < spec.params.size(); ++k)
       t += index[statAxisOf[spec.params[k]]] * runningStrides[k];
     target[s] = t;
-    for (int64_t d = static_cast<int64_t>(statsShape.size()) - 1; d >= 0;
-         --d) {
+    for (int64_t d = static_cast<int64_t>(statsShape.size()) - 1; d >= 0; --d) {
       if (++index[d] < statsShape[d])
         break;
       index[d] = 0;
@@ -118,8 +117,8 @@ void normc::ref::updateRunning(RunningState &state, const Moments &batch,
     return;
   }
   double m = momentum ? *momentum : 1.0 / static_cast<double>(state.count);
-  double bessel = static_cast<double>(countPerStat) /
-                  static_cast<double>(countPerStat - 1);
+  double bessel =
+      static_cast<double>(countPerStat) / static_cast<double>(countPerStat - 1);
   for (int64_t t = 0; t < numRunning; ++t) {
     state.mean[t] = (1.0 - m) * state.mean[t] + m * mean[t];
     state.var[t] = (1.0 - m) * state.var[t] + m * var[t] * bessel;

@@ -1,4 +1,4 @@
-//===- Summation.cpp - Pairwise summation of the reference -----------------===//
+//===- Summation.cpp - Pairwise summation of the reference ----------------===//
 //
 // Cascade (pairwise) summation: the rounding error grows with log2(n) instead
 // of n, which keeps a million-element mean and variance accurate to about

@@ -116,7 +116,8 @@ TEST_F(NormSpecTest, RMSNormIsNotCenteredOverTrailingAxes) {
   EXPECT_FALSE(spec->center);
   EXPECT_EQ(spec->reduce, (SmallVector<int64_t>{1, 2}));
   EXPECT_DOUBLE_EQ(spec->epsilon, 1e-6);
-  EXPECT_TRUE(spec->getStatsElementType(&context).isF32());
+  EXPECT_TRUE(spec->getStatsElementType(BFloat16Type::get(&context)).isF32());
+  EXPECT_TRUE(spec->getStatsElementType(Float64Type::get(&context)).isF64());
 }
 
 TEST_F(NormSpecTest, CanonicalizationKeepsTheSpec) {
