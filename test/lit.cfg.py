@@ -31,4 +31,6 @@ config.substitutions.append(
 
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.norm_tools_dir, append_path=True)
-llvm_config.add_tool_substitutions(["norm-opt"], [config.norm_tools_dir])
+llvm_config.add_tool_substitutions(["norm-opt", "normc", "norm-run"],
+                                  [config.norm_tools_dir])
+config.substitutions.append(("%python", "/usr/bin/python3"))
