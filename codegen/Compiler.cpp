@@ -17,6 +17,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -158,6 +159,7 @@ FailureOr<CompiledGraph>
 mlir::norm::compileGraph(ModuleOp graph, const CompileOptions &options) {
   registerBuiltinDialectTranslation(*graph.getContext());
   registerLLVMDialectTranslation(*graph.getContext());
+  registerOpenMPDialectTranslation(*graph.getContext());
   CompiledGraph result;
   result.context = std::make_unique<llvm::LLVMContext>();
   for (const std::string &mode : options.modes) {

@@ -60,8 +60,12 @@ void mlir::norm::buildNormCpuBackendPipeline(OpPassManager &pm) {
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createNormCpuCopiesToLoopsPass());
-  pm.addPass(createConvertLinalgToLoopsPass());
+  // Parallel dimensions become OpenMP work-shared loops (both cores);
+  // reduction dimensions stay sequential inside each iteration.
+  pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertSCFToOpenMPPass());
+  pm.addPass(createCanonicalizerPass()); // inlines alloca-free alloca_scopes
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createCanonicalizerPass());
   addCInterfaces(pm);
@@ -76,6 +80,7 @@ void mlir::norm::buildNormCpuBackendPipeline(OpPassManager &pm) {
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());

@@ -37,7 +37,8 @@ void buildNormToCpuPipeline(OpPassManager &pm,
                             const NormPipelineOptions &options);
 
 /// The CPU back end: linalg on tensors -> LLVM dialect, with C interfaces
-/// and packed `normc_<name>(void **)` entries.
+/// and packed `normc_<name>(void **)` entries. Parallel loop dimensions run
+/// on OpenMP threads (the code calls libomp).
 void buildNormCpuBackendPipeline(OpPassManager &pm);
 
 /// Registers `norm-to-cpu` (and `norm-frontend`) with the pass registry.

@@ -16,6 +16,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 
@@ -46,6 +47,13 @@ normc::jitCompileSource(const std::string &source, const std::string &name,
   if (mlir::failed(compiled))
     return llvm::createStringError(diagnostics);
 
+  // Compiled parallel loops call the OpenMP runtime: make it resolvable.
+  std::string loadError;
+  if (llvm::sys::DynamicLibrary::LoadLibraryPermanently(NORMC_OPENMP_LIBRARY,
+                                                        &loadError))
+    return llvm::createStringError("cannot load the OpenMP runtime " +
+                                   std::string(NORMC_OPENMP_LIBRARY) + ": " +
+                                   loadError);
   auto jit = llvm::orc::LLJITBuilder().create();
   if (!jit)
     return jit.takeError();

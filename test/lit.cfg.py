@@ -27,6 +27,8 @@ llvm_lib_dir = os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")
 config.substitutions.append(
     ("%mlir_runner_utils", os.path.join(llvm_lib_dir, "libmlir_runner_utils.so")))
 config.substitutions.append(
+    ("%libomp", os.path.join(llvm_lib_dir, "libomp.so")))
+config.substitutions.append(
     ("%mlir_c_runner_utils", os.path.join(llvm_lib_dir, "libmlir_c_runner_utils.so")))
 
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

@@ -76,7 +76,13 @@ static llvm::Error linkSharedLibrary(llvm::StringRef object,
     return llvm::createStringError(
         "no C compiler driver (cc or clang) to link the shared library");
   std::string error;
-  llvm::StringRef args[] = {*driver, "-shared", "-o", library, object, "-lm"};
+  // The parallel loops call LLVM's OpenMP runtime; the library finds it
+  // through its run path.
+  llvm::StringRef openmp = NORMC_OPENMP_LIBRARY;
+  std::string rpath =
+      ("-Wl,-rpath," + llvm::sys::path::parent_path(openmp)).str();
+  llvm::StringRef args[] = {*driver, "-shared", "-o",  library,
+                            object,  openmp,    rpath, "-lm"};
   int rc = llvm::sys::ExecuteAndWait(*driver, args, std::nullopt, {}, 0, 0,
                                      &error);
   if (rc != 0)

@@ -2,7 +2,7 @@
 // statistics -> activations, NCHW, run by mlir-runner. Values follow from
 // the definitions (see the comments at each check).
 // RUN: norm-opt %s --norm-to-cpu | mlir-runner -e main -entry-point-result=void \
-// RUN:   -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils | FileCheck %s
+// RUN:   -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils,%libomp | FileCheck %s
 
 func.func private @printMemrefF32(memref<*xf32>) attributes {llvm.emit_c_interface}
 

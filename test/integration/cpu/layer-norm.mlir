@@ -2,7 +2,7 @@
 // norm-to-cpu, run by mlir-runner. Expected values follow from the
 // definitions: for x = [1, 2, 3, 4], mean 2.5 and biased variance 1.25.
 // RUN: norm-opt %s --norm-to-cpu | mlir-runner -e main -entry-point-result=void \
-// RUN:   -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils | FileCheck %s
+// RUN:   -shared-libs=%mlir_runner_utils,%mlir_c_runner_utils,%libomp | FileCheck %s
 
 func.func private @printMemrefF32(memref<*xf32>) attributes {llvm.emit_c_interface}
 
