@@ -137,24 +137,32 @@ llvm::Expected<std::vector<const Array *>>
 Session::forward(const std::vector<const Array *> &inputs) {
   std::vector<const TensorInfo *> expected = userInputs();
   if (inputs.size() != expected.size())
-    return llvm::createStringError("entry '" + current->symbol + "' takes " +
-                                   std::to_string(expected.size()) +
-                                   " inputs, got " +
-                                   std::to_string(inputs.size()));
+    return llvm::createStringError(
+        "entry '" + current->symbol + "' takes " +
+        std::to_string(expected.size()) + " inputs, got " +
+        std::to_string(inputs.size()));
+  std::vector<const void *> data;
+  for (auto [i, t] : llvm::enumerate(expected)) {
+    const Array *a = inputs[i];
+    if (a->dtype != t->dtype || a->shape != t->shape)
+      return llvm::createStringError(
+          "input " + std::to_string(i) + " ('" + t->name + "') must be " +
+          describe(t->dtype, t->shape) + ", got " +
+          describe(a->dtype, a->shape));
+    data.push_back(a->data.data());
+  }
+  return forwardUnchecked(data);
+}
+
+std::vector<const Array *>
+Session::forwardUnchecked(const std::vector<const void *> &inputs) {
   DescriptorTable table;
   size_t next = 0;
   for (const TensorInfo &t : current->inputs) {
-    if (t.isState()) {
+    if (t.isState())
       table.add(stateArray(store, t.state).data.data(), t.shape);
-      continue;
-    }
-    const Array *a = inputs[next];
-    if (a->dtype != t.dtype || a->shape != t.shape)
-      return llvm::createStringError(
-          "input " + std::to_string(next) + " ('" + t.name + "') must be " +
-          describe(t.dtype, t.shape) + ", got " + describe(a->dtype, a->shape));
-    table.add(a->data.data(), t.shape);
-    ++next;
+    else
+      table.add(inputs[next++], t.shape);
   }
   std::vector<Array> &buffers = outputs[current->symbol];
   for (Array &out : buffers)

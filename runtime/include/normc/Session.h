@@ -46,6 +46,11 @@ public:
   llvm::Expected<std::vector<const Array *>>
   forward(const std::vector<const Array *> &inputs);
 
+  /// Runs the current entry on raw input buffers (C order, the declared
+  /// dtypes and shapes; not checked) and returns the user outputs, owned by
+  /// the session and valid until the next call. Used by the C API.
+  std::vector<const Array *> forwardUnchecked(const std::vector<const void *> &inputs);
+
   /// The running statistics.
   StateStore &state() { return store; }
   /// Replaces the running statistics with the contents of `path`.
