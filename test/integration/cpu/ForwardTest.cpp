@@ -37,11 +37,24 @@ std::vector<int64_t> allBut(int64_t rank, std::vector<int64_t> skip) {
   return axes;
 }
 
+/// A case of `op` with `attrs`; the caller fills in the reference spec.
+ForwardCase makeCase(std::string name, std::string op, std::string attrs,
+                     ref::Shape shape, DType dtype, bool affine) {
+  ForwardCase c;
+  c.name = std::move(name);
+  c.op = std::move(op);
+  c.attrs = std::move(attrs);
+  c.shape = std::move(shape);
+  c.dtype = dtype;
+  c.affine = affine;
+  return c;
+}
+
 ForwardCase layerNorm(std::string name, ref::Shape shape, int64_t k,
                       DType dtype = DType::F32, bool affine = true) {
-  ForwardCase c{name, "layer_norm",
+  ForwardCase c = makeCase(name, "layer_norm",
                 "normalized_rank = " + std::to_string(k) + " : i64", shape,
-                dtype, affine};
+                dtype, affine);
   int64_t rank = shape.size();
   for (int64_t a = rank - k; a < rank; ++a)
     c.spec.reduce.push_back(a);
@@ -59,9 +72,9 @@ ForwardCase rmsNorm(std::string name, ref::Shape shape,
 
 ForwardCase batchNorm(std::string name, ref::Shape shape, int64_t channel,
                       DType dtype = DType::F32, bool affine = true) {
-  ForwardCase c{name, "batch_norm",
+  ForwardCase c = makeCase(name, "batch_norm",
                 "channel_axis = " + std::to_string(channel) + " : i64", shape,
-                dtype, affine};
+                dtype, affine);
   c.spec.reduce = allBut(shape.size(), {channel});
   c.spec.params = {channel};
   return c;
@@ -70,11 +83,11 @@ ForwardCase batchNorm(std::string name, ref::Shape shape, int64_t channel,
 ForwardCase groupNorm(std::string name, ref::Shape shape, int64_t groups,
                       int64_t channel, DType dtype = DType::F32,
                       bool affine = true) {
-  ForwardCase c{name, "group_norm",
+  ForwardCase c = makeCase(name, "group_norm",
                 "num_groups = " + std::to_string(groups) +
                     " : i64, channel_axis = " + std::to_string(channel) +
                     " : i64",
-                shape, dtype, affine};
+                shape, dtype, affine);
   c.spec.reduce = allBut(shape.size(), {0});
   c.spec.groups = std::make_pair(channel, groups);
   c.spec.params = {channel};
@@ -83,9 +96,9 @@ ForwardCase groupNorm(std::string name, ref::Shape shape, int64_t groups,
 
 ForwardCase instanceNorm(std::string name, ref::Shape shape, int64_t channel,
                          DType dtype = DType::F32, bool affine = true) {
-  ForwardCase c{name, "instance_norm",
+  ForwardCase c = makeCase(name, "instance_norm",
                 "channel_axis = " + std::to_string(channel) + " : i64", shape,
-                dtype, affine};
+                dtype, affine);
   c.spec.reduce = allBut(shape.size(), {0, channel});
   c.spec.params = {channel};
   return c;
