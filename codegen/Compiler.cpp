@@ -95,8 +95,8 @@ mlir::norm::lowerGraphForMode(ModuleOp graph, StringRef mode,
       entries.push_back(func);
   for (func::FuncOp func : entries)
     if (failed(SymbolTable::replaceAllSymbolUses(
-            func, StringAttr::get(graph.getContext(),
-                                  func.getName() + "_" + mode),
+            func,
+            StringAttr::get(graph.getContext(), func.getName() + "_" + mode),
             *module)))
       return failure();
   for (func::FuncOp func : entries)
@@ -118,8 +118,8 @@ mlir::norm::lowerGraphForMode(ModuleOp graph, StringRef mode,
     FunctionType type = func.getFunctionType();
     int user = 0;
     for (auto [i, t] : llvm::enumerate(type.getInputs()))
-      entry.inputs.push_back(describe(t, func.getArgAttrDict(i),
-                                      "arg" + std::to_string(i)));
+      entry.inputs.push_back(
+          describe(t, func.getArgAttrDict(i), "arg" + std::to_string(i)));
     for (auto [i, t] : llvm::enumerate(type.getResults())) {
       normc::TensorInfo info =
           describe(t, func.getResultAttrDict(i), "out" + std::to_string(user));
@@ -131,7 +131,8 @@ mlir::norm::lowerGraphForMode(ModuleOp graph, StringRef mode,
     for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
       func.removeArgAttr(i, "norm.state");
     for (unsigned i = 0, e = func.getNumResults(); i < e; ++i)
-      func.removeResultAttr(i, StringAttr::get(func.getContext(), "norm.state"));
+      func.removeResultAttr(i,
+                            StringAttr::get(func.getContext(), "norm.state"));
   }
   for (auto decl : llvm::make_early_inc_range(module->getOps<RunningStatsOp>()))
     decl.erase();

@@ -46,9 +46,8 @@ struct CompiledGraph {
 /// Runs the pipeline up to the LLVM dialect for one mode on a clone of
 /// `graph`, renaming every entry to `<function>_<mode>`; records the entries
 /// in `manifest`. Diagnostics go to the context's handler.
-FailureOr<OwningOpRef<ModuleOp>> lowerGraphForMode(ModuleOp graph,
-                                                   StringRef mode,
-                                                   normc::Manifest &manifest);
+FailureOr<OwningOpRef<ModuleOp>>
+lowerGraphForMode(ModuleOp graph, StringRef mode, normc::Manifest &manifest);
 
 /// Compiles `graph` in every requested mode into one optimized LLVM module.
 FailureOr<CompiledGraph> compileGraph(ModuleOp graph,
@@ -59,8 +58,7 @@ llvm::Expected<std::unique_ptr<llvm::TargetMachine>> createHostTargetMachine();
 
 /// Emits `module` as an object file (or assembly when `assembly`) for `tm`.
 llvm::Expected<std::string> emitObject(llvm::Module &module,
-                                       llvm::TargetMachine &tm,
-                                       bool assembly);
+                                       llvm::TargetMachine &tm, bool assembly);
 
 /// A C header declaring every entry of `manifest`.
 std::string emitHeader(const normc::Manifest &manifest, StringRef guard);

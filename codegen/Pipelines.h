@@ -18,8 +18,7 @@ class OpPassManager;
 namespace norm {
 
 /// Options of the norm pipelines.
-struct NormPipelineOptions
-    : public PassPipelineOptions<NormPipelineOptions> {
+struct NormPipelineOptions : public PassPipelineOptions<NormPipelineOptions> {
   PassOptions::Option<std::string> mode{
       *this, "mode",
       llvm::cl::desc("Entry to build: train or infer (running statistics)"),

@@ -41,17 +41,14 @@ FailureOr<ConvShape> ConvShape::get(Conv2DOp op) {
   }
   ArrayRef<int64_t> strides = op.getStrides(), dilations = op.getDilations(),
                     padding = op.getPadding();
-  if (strides.size() != 2 || llvm::any_of(strides, [](int64_t v) {
-        return v <= 0;
-      }))
+  if (strides.size() != 2 ||
+      llvm::any_of(strides, [](int64_t v) { return v <= 0; }))
     return op.emitOpError("strides must be two positive integers");
-  if (dilations.size() != 2 || llvm::any_of(dilations, [](int64_t v) {
-        return v <= 0;
-      }))
+  if (dilations.size() != 2 ||
+      llvm::any_of(dilations, [](int64_t v) { return v <= 0; }))
     return op.emitOpError("dilations must be two positive integers");
-  if (padding.size() != 4 || llvm::any_of(padding, [](int64_t v) {
-        return v < 0;
-      }))
+  if (padding.size() != 4 ||
+      llvm::any_of(padding, [](int64_t v) { return v < 0; }))
     return op.emitOpError("padding must be four non-negative integers "
                           "[top, left, bottom, right]");
   s.strideH = strides[0], s.strideW = strides[1];
@@ -68,11 +65,11 @@ FailureOr<ConvShape> ConvShape::get(Conv2DOp op) {
     return op.emitOpError() << "output channels " << s.outChannels
                             << " are not divisible by groups " << s.groups;
   if (filterInChannels != s.inChannels / s.groups)
-    return op.emitOpError() << "filter has " << filterInChannels
-                            << " input channels per group, expected "
-                            << s.inChannels / s.groups;
-  s.outHeight = outputExtent(s.inHeight, s.padTop, s.padBottom,
-                             s.kernelHeight, s.strideH, s.dilationH);
+    return op.emitOpError()
+           << "filter has " << filterInChannels
+           << " input channels per group, expected " << s.inChannels / s.groups;
+  s.outHeight = outputExtent(s.inHeight, s.padTop, s.padBottom, s.kernelHeight,
+                             s.strideH, s.dilationH);
   s.outWidth = outputExtent(s.inWidth, s.padLeft, s.padRight, s.kernelWidth,
                             s.strideW, s.dilationW);
   if (s.outHeight <= 0 || s.outWidth <= 0)

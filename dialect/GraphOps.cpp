@@ -5,8 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "dialect/NormOps.h"
 #include "dialect/ConvShape.h"
+#include "dialect/NormOps.h"
 
 using namespace mlir;
 using namespace mlir::norm;
@@ -36,8 +36,8 @@ LogicalResult Conv2DOp::verify() {
     return emitOpError() << "result type " << getOutput().getType()
                          << " does not match the expected " << expected;
   if (Value bias = getBias()) {
-    auto biasType = RankedTensorType::get({shape->outChannels},
-                                          input.getElementType());
+    auto biasType =
+        RankedTensorType::get({shape->outChannels}, input.getElementType());
     if (bias.getType() != biasType)
       return emitOpError() << "bias type " << bias.getType()
                            << " does not match the expected " << biasType;

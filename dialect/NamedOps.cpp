@@ -51,8 +51,7 @@ static LogicalResult checkChannelAxis(Operation *op, bool emit, int64_t rank,
                          " is out of range for a rank-" + Twine(rank) +
                          " input");
   if (!allowBatchAxis && axis == 0)
-    return specError(op, emit,
-                     "channel axis must not be the batch axis 0");
+    return specError(op, emit, "channel axis must not be the batch axis 0");
   return success();
 }
 
@@ -155,15 +154,14 @@ FailureOr<NormSpec> InstanceNormOp::getSpec(bool emit) {
 
 namespace {
 /// Verifies a named op through its generic spec.
-template <typename OpTy>
-LogicalResult verifyNamed(OpTy op) {
+template <typename OpTy> LogicalResult verifyNamed(OpTy op) {
   if (failed(verifyFloatTensor(op, op.getX().getType(), "input")))
     return failure();
   FailureOr<NormSpec> spec = op.getSpec(/*emitErrors=*/true);
   if (failed(spec))
     return failure();
-  return verifyNormalization(op, *spec, op.getX(), op.getScale(),
-                             op.getBias(), op.getY(), op.getStats());
+  return verifyNormalization(op, *spec, op.getX(), op.getScale(), op.getBias(),
+                             op.getY(), op.getStats());
 }
 
 /// Verifies the running-statistics symbol of a named op, if any.
@@ -177,8 +175,7 @@ LogicalResult verifyNamedSymbolUses(OpTy op, SymbolTableCollection &table) {
 }
 
 /// Rewrites a named normalization into the generic `norm.normalize`.
-template <typename OpTy>
-struct NamedToGeneric final : OpRewritePattern<OpTy> {
+template <typename OpTy> struct NamedToGeneric final : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
 
   LogicalResult matchAndRewrite(OpTy op,
@@ -196,7 +193,7 @@ struct NamedToGeneric final : OpRewritePattern<OpTy> {
 } // namespace
 
 #define NORM_NAMED_OP_IMPL(OpTy)                                               \
-  LogicalResult OpTy::verify() { return verifyNamed(*this); }                 \
+  LogicalResult OpTy::verify() { return verifyNamed(*this); }                  \
   void OpTy::getCanonicalizationPatterns(RewritePatternSet &results,           \
                                          MLIRContext *context) {               \
     results.add<NamedToGeneric<OpTy>>(context);                                \

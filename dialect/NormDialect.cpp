@@ -1,4 +1,5 @@
-//===- NormDialect.cpp - The norm dialect and its attributes ---------------===//
+//===- NormDialect.cpp - The norm dialect and its attributes
+//---------------===//
 //
 // Registers the norm ops and attributes, and implements the custom syntax
 // and verification of #norm.running.
@@ -76,18 +77,17 @@ void RunningAttr::print(AsmPrinter &printer) const {
   if (FloatAttr momentum = getMomentum()) {
     printer << "momentum = ";
     printer.printFloat(momentum.getValue());
-  }
-  else
+  } else
     printer << "cumulative";
   if (getConvention() != MomentumConvention::pytorch)
     printer << ", " << stringifyMomentumConvention(getConvention());
   printer << ">";
 }
 
-LogicalResult
-RunningAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                    FlatSymbolRefAttr state, FloatAttr momentumAttr,
-                    MomentumConvention convention) {
+LogicalResult RunningAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                  FlatSymbolRefAttr state,
+                                  FloatAttr momentumAttr,
+                                  MomentumConvention convention) {
   std::optional<double> momentum;
   if (momentumAttr)
     momentum = momentumAttr.getValueAsDouble();

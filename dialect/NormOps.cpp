@@ -41,9 +41,9 @@ NormalizeOp mlir::norm::buildNormalize(OpBuilder &builder, Location loc,
   auto xType = cast<RankedTensorType>(x.getType());
   SmallVector<Type> resultTypes{xType};
   if (withStats) {
-    auto statsType = RankedTensorType::get(
-        spec.getStatsShape(xType.getShape()),
-        spec.getStatsElementType(xType.getElementType()));
+    auto statsType =
+        RankedTensorType::get(spec.getStatsShape(xType.getShape()),
+                              spec.getStatsElementType(xType.getElementType()));
     resultTypes.append(2, statsType);
   }
   MLIRContext *ctx = builder.getContext();
@@ -126,7 +126,8 @@ LogicalResult MomentsOp::verify() {
   auto xType = cast<RankedTensorType>(getX().getType());
   NormSpec spec = getSpec();
   if (failed(verifyReduction(*this, spec, xType)) ||
-      failed(verifyStatsType(*this, spec, xType, getMean().getType(), "mean")) ||
+      failed(
+          verifyStatsType(*this, spec, xType, getMean().getType(), "mean")) ||
       failed(verifyStatsType(*this, spec, xType, getVar().getType(), "var")))
     return failure();
   return success();
@@ -189,8 +190,7 @@ LogicalResult NormalizeGradOp::verify() {
            << "expects 0 or 2 parameter gradients (dscale, dbias), got "
            << grads.size();
   if (!grads.empty() && spec.params.empty())
-    return emitOpError(
-        "parameter gradients require parameter axes ('params')");
+    return emitOpError("parameter gradients require parameter axes ('params')");
   const std::array<StringRef, 2> names = {"dscale", "dbias"};
   for (auto [value, name] : llvm::zip(grads, names))
     if (failed(verifyParamType(*this, spec, xType, value.getType(), name)))

@@ -66,8 +66,8 @@ LogicalResult mlir::norm::verifyFloatTensor(Operation *op, Type type,
                                             StringRef what) {
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor)
-    return op->emitOpError() << what << " must be a ranked tensor, got "
-                             << type;
+    return op->emitOpError()
+           << what << " must be a ranked tensor, got " << type;
   Type element = tensor.getElementType();
   if (!element.isF16() && !element.isBF16() && !element.isF32() &&
       !element.isF64())
@@ -75,8 +75,8 @@ LogicalResult mlir::norm::verifyFloatTensor(Operation *op, Type type,
            << what << " element type must be f16, bf16, f32 or f64, got "
            << element;
   if (!tensor.hasStaticShape())
-    return op->emitOpError() << what << " must have a static shape, got "
-                             << type;
+    return op->emitOpError()
+           << what << " must have a static shape, got " << type;
   return success();
 }
 
@@ -85,9 +85,9 @@ LogicalResult mlir::norm::verifyAxes(Operation *op, ArrayRef<int64_t> axes,
   llvm::SmallBitVector seen(rank);
   for (int64_t axis : axes) {
     if (axis < 0 || axis >= rank)
-      return op->emitOpError() << what << " axis " << axis
-                               << " is out of range for a rank-" << rank
-                               << " input";
+      return op->emitOpError()
+             << what << " axis " << axis << " is out of range for a rank-"
+             << rank << " input";
     if (seen.test(axis))
       return op->emitOpError() << what << " axis " << axis << " is repeated";
     seen.set(axis);
@@ -104,44 +104,44 @@ LogicalResult mlir::norm::verifyReduction(Operation *op, const NormSpec &spec,
     return failure();
   for (int64_t axis : spec.reduce)
     if (x.getDimSize(axis) == 0)
-      return op->emitOpError() << "reduction axis " << axis
-                                << " is empty (size 0)";
+      return op->emitOpError()
+             << "reduction axis " << axis << " is empty (size 0)";
   if (spec.groups) {
     const GroupSplit &g = *spec.groups;
     if (g.axis < 0 || g.axis >= rank)
-      return op->emitOpError() << "group axis " << g.axis
-                               << " is out of range for a rank-" << rank
-                               << " input";
+      return op->emitOpError()
+             << "group axis " << g.axis << " is out of range for a rank-"
+             << rank << " input";
     if (g.count <= 0)
-      return op->emitOpError() << "group count must be positive, got "
-                               << g.count;
+      return op->emitOpError()
+             << "group count must be positive, got " << g.count;
     if (!spec.isReduced(g.axis))
-      return op->emitOpError() << "group axis " << g.axis
-                               << " must be a reduction axis";
+      return op->emitOpError()
+             << "group axis " << g.axis << " must be a reduction axis";
     if (x.getDimSize(g.axis) % g.count != 0)
       return op->emitOpError()
-             << "group count " << g.count << " does not divide axis "
-             << g.axis << " of size " << x.getDimSize(g.axis);
+             << "group count " << g.count << " does not divide axis " << g.axis
+             << " of size " << x.getDimSize(g.axis);
   }
   if (!(spec.epsilon > 0.0) || !std::isfinite(spec.epsilon))
-    return op->emitOpError() << "epsilon must be positive and finite, got "
-                             << spec.epsilon;
+    return op->emitOpError()
+           << "epsilon must be positive and finite, got " << spec.epsilon;
   if (spec.statsType && !spec.statsType.isF32() && !spec.statsType.isF64())
-    return op->emitOpError() << "statistics type must be f32 or f64, got "
-                             << spec.statsType;
+    return op->emitOpError()
+           << "statistics type must be f32 or f64, got " << spec.statsType;
   return success();
 }
 
 LogicalResult mlir::norm::verifyStatsType(Operation *op, const NormSpec &spec,
                                           RankedTensorType x, Type actual,
                                           StringRef what) {
-  auto expected = RankedTensorType::get(
-      spec.getStatsShape(x.getShape()),
-      spec.getStatsElementType(x.getElementType()));
+  auto expected =
+      RankedTensorType::get(spec.getStatsShape(x.getShape()),
+                            spec.getStatsElementType(x.getElementType()));
   if (actual != expected)
-    return op->emitOpError() << what << " type " << actual
-                             << " does not match the statistics type "
-                             << expected;
+    return op->emitOpError()
+           << what << " type " << actual
+           << " does not match the statistics type " << expected;
   return success();
 }
 
@@ -159,8 +159,9 @@ LogicalResult mlir::norm::verifyParamType(Operation *op, const NormSpec &spec,
   Type stats = spec.getStatsElementType(x.getElementType());
   if (element != x.getElementType() && element != stats)
     return op->emitOpError()
-           << what << " element type must be the input's (" << x.getElementType()
-           << ") or the statistics type (" << stats << "), got " << element;
+           << what << " element type must be the input's ("
+           << x.getElementType() << ") or the statistics type (" << stats
+           << "), got " << element;
   return success();
 }
 

@@ -20,7 +20,6 @@
 namespace mlir {
 namespace norm {
 
-
 /// Splits `axis` into (`count`, size / `count`) for per-group statistics.
 struct GroupSplit {
   int64_t axis;

@@ -21,7 +21,8 @@ using namespace mlir::norm;
 
 namespace {
 struct NormCanonicalizeNamedPass final
-    : mlir::norm::impl::NormCanonicalizeNamedPassBase<NormCanonicalizeNamedPass> {
+    : mlir::norm::impl::NormCanonicalizeNamedPassBase<
+          NormCanonicalizeNamedPass> {
   using Base::Base;
 
   void runOnOperation() override {

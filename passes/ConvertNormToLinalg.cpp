@@ -31,13 +31,12 @@ static LogicalResult splitNormalize(IRRewriter &rewriter, NormalizeOp op) {
   Location loc = op.getLoc();
   NormSpec spec = op.getSpec();
   auto xType = cast<RankedTensorType>(op.getX().getType());
-  auto statsType = RankedTensorType::get(
-      spec.getStatsShape(xType.getShape()),
-      spec.getStatsElementType(xType.getElementType()));
-  auto moments =
-      MomentsOp::create(rewriter, loc, statsType, statsType, op.getX(),
-                        op.getReduceAttr(), op.getGroupsAttr(),
-                        rewriter.getBoolAttr(spec.center));
+  auto statsType =
+      RankedTensorType::get(spec.getStatsShape(xType.getShape()),
+                            spec.getStatsElementType(xType.getElementType()));
+  auto moments = MomentsOp::create(
+      rewriter, loc, statsType, statsType, op.getX(), op.getReduceAttr(),
+      op.getGroupsAttr(), rewriter.getBoolAttr(spec.center));
   Value mean = spec.center ? moments.getMean() : Value();
   auto apply = ApplyOp::create(rewriter, loc, xType, op.getX(), mean,
                                moments.getVar(), op.getScale(), op.getBias(),
@@ -46,8 +45,8 @@ static LogicalResult splitNormalize(IRRewriter &rewriter, NormalizeOp op) {
   SmallVector<Value> results{apply.getY()};
   if (!op.getStats().empty()) {
     results.push_back(moments.getMean());
-    results.push_back(RstdOp::create(rewriter, loc, moments.getVar(),
-                                     op.getEpsilonAttr()));
+    results.push_back(
+        RstdOp::create(rewriter, loc, moments.getVar(), op.getEpsilonAttr()));
   }
   rewriter.replaceOp(op, results);
   return success();

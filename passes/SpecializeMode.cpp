@@ -45,8 +45,8 @@ SmallVector<int64_t> nonParamStatsAxes(const NormSpec &spec, int64_t rank) {
   SmallVector<int64_t> axes;
   int64_t position = 0;
   for (int64_t axis = 0; axis < rank; ++axis) {
-    bool inStats = !spec.isReduced(axis) ||
-                   (spec.groups && spec.groups->axis == axis);
+    bool inStats =
+        !spec.isReduced(axis) || (spec.groups && spec.groups->axis == axis);
     if (!inStats)
       continue;
     if (!llvm::is_contained(spec.params, axis))
@@ -64,9 +64,8 @@ LogicalResult specializeInfer(NormalizeOp op, const NormSpec &spec,
   applied.reduce = complement(spec.params, xType.getRank());
   applied.groups.reset();
   applied.running = {};
-  if (!op.getStats().empty() &&
-      spec.getStatsShape(xType.getShape()) !=
-          applied.getStatsShape(xType.getShape()))
+  if (!op.getStats().empty() && spec.getStatsShape(xType.getShape()) !=
+                                    applied.getStatsShape(xType.getShape()))
     return op.emitOpError(
         "cannot return per-instance statistics in inference mode: the "
         "running statistics are per channel");
@@ -101,21 +100,20 @@ LogicalResult specializeTrain(NormalizeOp op, const NormSpec &spec,
         "normalization is not supported yet");
   Location loc = op.getLoc();
   auto running = cast<RunningAttr>(spec.running);
-  auto statsType = RankedTensorType::get(
-      spec.getStatsShape(xType.getShape()),
-      spec.getStatsElementType(xType.getElementType()));
-  auto moments = MomentsOp::create(
-      b, loc, statsType, statsType, op.getX(), op.getReduceAttr(),
-      op.getGroupsAttr(), b.getBoolAttr(true));
-  auto apply = ApplyOp::create(
-      b, loc, xType, op.getX(), moments.getMean(), moments.getVar(),
-      op.getScale(), op.getBias(), op.getReduceAttr(), op.getParamsAttr(),
-      op.getGroupsAttr(), op.getEpsilonAttr());
+  auto statsType =
+      RankedTensorType::get(spec.getStatsShape(xType.getShape()),
+                            spec.getStatsElementType(xType.getElementType()));
+  auto moments = MomentsOp::create(b, loc, statsType, statsType, op.getX(),
+                                   op.getReduceAttr(), op.getGroupsAttr(),
+                                   b.getBoolAttr(true));
+  auto apply = ApplyOp::create(b, loc, xType, op.getX(), moments.getMean(),
+                               moments.getVar(), op.getScale(), op.getBias(),
+                               op.getReduceAttr(), op.getParamsAttr(),
+                               op.getGroupsAttr(), op.getEpsilonAttr());
   auto update = UpdateRunningOp::create(
-      b, loc, state.mean.getType(), state.var.getType(),
-      state.count.getType(), state.mean, state.var, state.count,
-      moments.getMean(), moments.getVar(), b.getI64IntegerAttr(count),
-      running.getMomentum(),
+      b, loc, state.mean.getType(), state.var.getType(), state.count.getType(),
+      state.mean, state.var, state.count, moments.getMean(), moments.getVar(),
+      b.getI64IntegerAttr(count), running.getMomentum(),
       MomentumConventionAttr::get(b.getContext(), running.getConvention()),
       b.getDenseI64ArrayAttr(nonParamStatsAxes(spec, xType.getRank())));
   state = {update.getNewMean(), update.getNewVar(),
@@ -156,9 +154,8 @@ struct NormSpecializeModePass final
 };
 } // namespace
 
-LogicalResult
-NormSpecializeModePass::specializeFunction(func::FuncOp func,
-                                           SymbolTable &symbols) {
+LogicalResult NormSpecializeModePass::specializeFunction(func::FuncOp func,
+                                                         SymbolTable &symbols) {
   bool train = mode == "train";
   OpBuilder b(func.getContext());
   func->setAttr("norm.mode", b.getStringAttr(mode));
@@ -194,8 +191,8 @@ NormSpecializeModePass::specializeFunction(func::FuncOp func,
   for (auto &[decl, values] : states) {
     unsigned index = func.getNumArguments();
     Type statsType = decl.getStatsType();
-    if (failed(func.insertArgument(index, statsType,
-                                   tag(decl, "running_mean"), loc)) ||
+    if (failed(func.insertArgument(index, statsType, tag(decl, "running_mean"),
+                                   loc)) ||
         failed(func.insertArgument(index + 1, statsType,
                                    tag(decl, "running_var"), loc)) ||
         failed(func.insertArgument(index + 2, countType,

@@ -108,8 +108,8 @@ int normc_session_num_outputs(const normc_session *s) {
 static int describe(const std::vector<const TensorInfo *> &infos, int index,
                     normc_dtype *dtype, int *rank, const int64_t **shape) {
   if (index < 0 || index >= static_cast<int>(infos.size()))
-    return fail("tensor index " + std::to_string(index) +
-                " is out of range (" + std::to_string(infos.size()) + ")"),
+    return fail("tensor index " + std::to_string(index) + " is out of range (" +
+                std::to_string(infos.size()) + ")"),
            0;
   const TensorInfo *t = infos[index];
   if (dtype)

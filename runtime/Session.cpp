@@ -137,18 +137,18 @@ llvm::Expected<std::vector<const Array *>>
 Session::forward(const std::vector<const Array *> &inputs) {
   std::vector<const TensorInfo *> expected = userInputs();
   if (inputs.size() != expected.size())
-    return llvm::createStringError(
-        "entry '" + current->symbol + "' takes " +
-        std::to_string(expected.size()) + " inputs, got " +
-        std::to_string(inputs.size()));
+    return llvm::createStringError("entry '" + current->symbol + "' takes " +
+                                   std::to_string(expected.size()) +
+                                   " inputs, got " +
+                                   std::to_string(inputs.size()));
   std::vector<const void *> data;
   for (auto [i, t] : llvm::enumerate(expected)) {
     const Array *a = inputs[i];
     if (a->dtype != t->dtype || a->shape != t->shape)
-      return llvm::createStringError(
-          "input " + std::to_string(i) + " ('" + t->name + "') must be " +
-          describe(t->dtype, t->shape) + ", got " +
-          describe(a->dtype, a->shape));
+      return llvm::createStringError("input " + std::to_string(i) + " ('" +
+                                     t->name + "') must be " +
+                                     describe(t->dtype, t->shape) + ", got " +
+                                     describe(a->dtype, a->shape));
     data.push_back(a->data.data());
   }
   return forwardUnchecked(data);

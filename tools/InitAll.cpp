@@ -6,18 +6,17 @@
 
 #include "tools/InitAll.h"
 
-#include "dialect/NormDialect.h"
 #include "codegen/Pipelines.h"
-#include "passes/Passes.h"
+#include "dialect/NormDialect.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "passes/Passes.h"
 
 void mlir::norm::registerNormDialects(DialectRegistry &registry) {
   registry.insert<NormDialect, tensor::TensorDialect, linalg::LinalgDialect,
-                  arith::ArithDialect, math::MathDialect,
-                  func::FuncDialect>();
+                  arith::ArithDialect, math::MathDialect, func::FuncDialect>();
 }
 
 void mlir::norm::registerNormCompilerDialects(DialectRegistry &registry) {

@@ -52,13 +52,12 @@ static Value activate(OpBuilder &b, Location loc, ActivationKind kind,
                                  arith::AddFOp::create(b, loc, c(1.0), e));
   }
   case ActivationKind::gelu_tanh: {
-    Value cube = arith::MulFOp::create(
-        b, loc, x, arith::MulFOp::create(b, loc, x, x));
+    Value cube =
+        arith::MulFOp::create(b, loc, x, arith::MulFOp::create(b, loc, x, x));
     Value inner = arith::AddFOp::create(
         b, loc, x, arith::MulFOp::create(b, loc, cube, c(0.044715)));
     Value t = math::TanhOp::create(
-        b, loc,
-        arith::MulFOp::create(b, loc, inner, c(std::sqrt(2.0 / M_PI))));
+        b, loc, arith::MulFOp::create(b, loc, inner, c(std::sqrt(2.0 / M_PI))));
     Value half = arith::MulFOp::create(b, loc, x, c(0.5));
     return arith::MulFOp::create(b, loc, half,
                                  arith::AddFOp::create(b, loc, c(1.0), t));
@@ -90,12 +89,11 @@ Value mlir::norm::buildActivation(OpBuilder &b, ActivationOp op) {
 
 Value mlir::norm::buildAdd(OpBuilder &b, AddOp op) {
   auto type = cast<RankedTensorType>(op.getType());
-  return elementwise(b, op.getLoc(), ValueRange{op.getLhs(), op.getRhs()},
-                     type.getShape(), type.getElementType(),
-                     [](OpBuilder &nb, Location loc, ValueRange a) {
-                       return SmallVector<Value>{
-                           arith::AddFOp::create(nb, loc, a[0], a[1])};
-                     })[0];
+  return elementwise(
+      b, op.getLoc(), ValueRange{op.getLhs(), op.getRhs()}, type.getShape(),
+      type.getElementType(), [](OpBuilder &nb, Location loc, ValueRange a) {
+        return SmallVector<Value>{arith::AddFOp::create(nb, loc, a[0], a[1])};
+      })[0];
 }
 
 Value mlir::norm::buildConv2D(OpBuilder &b, Conv2DOp op) {
@@ -191,20 +189,22 @@ Value mlir::norm::buildConv2D(OpBuilder &b, Conv2DOp op) {
         SmallVector<ReassociationIndices>{{0, 1}});
     AffineMap identity = b.getMultiDimIdentityMap(5);
     AffineMap biasMap =
-        nchw ? AffineMap::get(5, 0, {b.getAffineDimExpr(1), b.getAffineDimExpr(2)}, ctx)
-             : AffineMap::get(5, 0, {b.getAffineDimExpr(3), b.getAffineDimExpr(4)}, ctx);
+        nchw ? AffineMap::get(
+                   5, 0, {b.getAffineDimExpr(1), b.getAffineDimExpr(2)}, ctx)
+             : AffineMap::get(
+                   5, 0, {b.getAffineDimExpr(3), b.getAffineDimExpr(4)}, ctx);
     Value out = emptyTensor(b, loc, outShape, element);
-    result = linalg::GenericOp::create(
-                 b, loc, out.getType(), ValueRange{sum, biasView}, out,
-                 {identity, biasMap, identity},
-                 SmallVector<IT>(5, IT::parallel),
-                 [&](OpBuilder &nb, Location nloc, ValueRange a) {
-                   Value bv = convertFloat(nb, nloc, a[1], acc);
-                   Value y = arith::AddFOp::create(nb, nloc, a[0], bv);
-                   linalg::YieldOp::create(nb, nloc,
-                                           convertFloat(nb, nloc, y, element));
-                 })
-                 .getResult(0);
+    result =
+        linalg::GenericOp::create(
+            b, loc, out.getType(), ValueRange{sum, biasView}, out,
+            {identity, biasMap, identity}, SmallVector<IT>(5, IT::parallel),
+            [&](OpBuilder &nb, Location nloc, ValueRange a) {
+              Value bv = convertFloat(nb, nloc, a[1], acc);
+              Value y = arith::AddFOp::create(nb, nloc, a[0], bv);
+              linalg::YieldOp::create(nb, nloc,
+                                      convertFloat(nb, nloc, y, element));
+            })
+            .getResult(0);
   } else {
     result = elementwise(b, loc, sum, outShape, element,
                          [&](OpBuilder &nb, Location nloc, ValueRange a) {

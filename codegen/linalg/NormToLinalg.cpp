@@ -21,8 +21,8 @@ namespace {
 /// grouped axis g of size C becomes two dimensions (G, C / G).
 struct ExpandedView {
   const NormSpec &spec;
-  SmallVector<int64_t> shape;     // shape of the input in the view
-  SmallVector<bool> reduced;      // per view dimension
+  SmallVector<int64_t> shape; // shape of the input in the view
+  SmallVector<bool> reduced;  // per view dimension
   SmallVector<ReassociationIndices> reassociation; // input axes -> view dims
 
   ExpandedView(const NormSpec &spec, ArrayRef<int64_t> input) : spec(spec) {
@@ -65,8 +65,7 @@ struct ExpandedView {
   /// Map from view dimensions to the statistics.
   AffineMap statsMap(MLIRContext *ctx) const {
     SmallVector<AffineExpr> exprs = llvm::map_to_vector(
-        statsDims(),
-        [&](int64_t d) { return getAffineDimExpr(d, ctx); });
+        statsDims(), [&](int64_t d) { return getAffineDimExpr(d, ctx); });
     return AffineMap::get(rank(), 0, exprs, ctx);
   }
 
@@ -122,15 +121,14 @@ struct ExpandedView {
   /// Iterator types: reduction on reduced dimensions.
   SmallVector<utils::IteratorType> iterators() const {
     return llvm::map_to_vector(reduced, [](bool r) {
-      return r ? utils::IteratorType::reduction
-               : utils::IteratorType::parallel;
+      return r ? utils::IteratorType::reduction : utils::IteratorType::parallel;
     });
   }
 };
 
 /// Sum over the reduced dimensions of f(x[, mean]) into an f64 tensor.
-Value reduceSum(OpBuilder &b, Location loc, const ExpandedView &view,
-                Value x, Value mean,
+Value reduceSum(OpBuilder &b, Location loc, const ExpandedView &view, Value x,
+                Value mean,
                 function_ref<Value(OpBuilder &, Location, Value, Value)> term) {
   MLIRContext *ctx = b.getContext();
   Type f64 = b.getF64Type();
@@ -171,27 +169,26 @@ SmallVector<Value> mlir::norm::buildMoments(OpBuilder &b, MomentsOp op) {
   Value mean64;
   Value squares;
   if (spec.center) {
-    Value sum = reduceSum(b, loc, view, x, Value(),
-                          [](OpBuilder &, Location, Value v, Value) {
-                            return v;
-                          });
+    Value sum =
+        reduceSum(b, loc, view, x, Value(),
+                  [](OpBuilder &, Location, Value v, Value) { return v; });
     mean64 = elementwise(b, loc, sum, shape, b.getF64Type(),
                          [&](OpBuilder &nb, Location nloc, ValueRange a) {
                            return SmallVector<Value>{scale(nb, nloc, a[0])};
                          })[0];
-    squares = reduceSum(b, loc, view, x, mean64,
-                        [](OpBuilder &nb, Location nloc, Value v, Value m) {
-                          Value d = arith::SubFOp::create(nb, nloc, v, m);
-                          return arith::MulFOp::create(nb, nloc, d, d)
-                              .getResult();
-                        });
+    squares =
+        reduceSum(b, loc, view, x, mean64,
+                  [](OpBuilder &nb, Location nloc, Value v, Value m) {
+                    Value d = arith::SubFOp::create(nb, nloc, v, m);
+                    return arith::MulFOp::create(nb, nloc, d, d).getResult();
+                  });
   } else {
     mean64 = filledTensor(b, loc, shape, b.getF64Type(), 0.0);
-    squares = reduceSum(b, loc, view, x, Value(),
-                        [](OpBuilder &nb, Location nloc, Value v, Value) {
-                          return arith::MulFOp::create(nb, nloc, v, v)
-                              .getResult();
-                        });
+    squares =
+        reduceSum(b, loc, view, x, Value(),
+                  [](OpBuilder &nb, Location nloc, Value v, Value) {
+                    return arith::MulFOp::create(nb, nloc, v, v).getResult();
+                  });
   }
   return elementwise(
       b, loc, ValueRange{mean64, squares}, shape, {statsElement, statsElement},
@@ -287,15 +284,16 @@ static Value averageOver(OpBuilder &b, Location loc, Value stats,
   }
   Value init = filledTensor(b, loc, kept, element, 0.0);
   AffineMap out = AffineMap::get(type.getRank(), 0, exprs, b.getContext());
-  Value sum = linalg::GenericOp::create(
-                  b, loc, init.getType(), stats, init,
-                  {b.getMultiDimIdentityMap(type.getRank()), out}, iterators,
-                  [&](OpBuilder &nb, Location nloc, ValueRange a) {
-                    linalg::YieldOp::create(
-                        nb, nloc, arith::AddFOp::create(nb, nloc, a[0], a[1])
-                                      .getResult());
-                  })
-                  .getResult(0);
+  Value sum =
+      linalg::GenericOp::create(
+          b, loc, init.getType(), stats, init,
+          {b.getMultiDimIdentityMap(type.getRank()), out}, iterators,
+          [&](OpBuilder &nb, Location nloc, ValueRange a) {
+            linalg::YieldOp::create(
+                nb, nloc,
+                arith::AddFOp::create(nb, nloc, a[0], a[1]).getResult());
+          })
+          .getResult(0);
   return elementwise(b, loc, sum, kept, element,
                      [&](OpBuilder &nb, Location nloc, ValueRange a) {
                        Value n = floatConstant(nb, nloc, element, count);
@@ -323,9 +321,8 @@ SmallVector<Value> mlir::norm::buildUpdateRunning(OpBuilder &b,
     momentum = floatConstant(b, loc, element, m->convertToDouble());
   } else {
     Value steps = arith::SIToFPOp::create(b, loc, element, newCount);
-    momentum = arith::DivFOp::create(b, loc,
-                                     floatConstant(b, loc, element, 1.0),
-                                     steps);
+    momentum = arith::DivFOp::create(
+        b, loc, floatConstant(b, loc, element, 1.0), steps);
   }
   bool onnx = op.getConvention() == MomentumConvention::onnx;
   int64_t n = op.getCountAttr().getInt();

@@ -9,11 +9,11 @@
 #include "dialect/NormOps.h"
 #include "tools/InitAll.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "gtest/gtest.h"
 
@@ -40,8 +40,7 @@ protected:
   }
 
   /// The first op of type OpTy in `module`.
-  template <typename OpTy>
-  OpTy first(ModuleOp module) {
+  template <typename OpTy> OpTy first(ModuleOp module) {
     OpTy found;
     module.walk([&](OpTy op) {
       if (!found)
@@ -158,8 +157,7 @@ TEST_F(NormSpecTest, InvalidAxisIsRejectedWithDiagnostic) {
     })mlir",
                                                              &context);
   EXPECT_FALSE(module);
-  EXPECT_NE(message.find("reduction axis 2 is out of range"),
-            std::string::npos)
+  EXPECT_NE(message.find("reduction axis 2 is out of range"), std::string::npos)
       << message;
 }
 } // namespace

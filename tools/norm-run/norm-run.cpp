@@ -36,17 +36,19 @@ static cl::opt<std::string> entryName("entry",
                                                "the only one)"));
 static cl::opt<std::string> mode("mode", cl::desc("train or infer"),
                                  cl::init("infer"));
-static cl::list<std::string> inputFiles(
-    "input", cl::desc("Input .npy files, in argument order (float32, "
-                      "float64, float16 '<f2', bfloat16 as raw '<u2' bits)"));
+static cl::list<std::string>
+    inputFiles("input",
+               cl::desc("Input .npy files, in argument order (float32, "
+                        "float64, float16 '<f2', bfloat16 as raw '<u2' bits)"));
 static cl::opt<bool> randomInputs("random",
                                   cl::desc("Fill inputs with seeded N(0, 1) "
                                            "data of the declared shapes"));
 static cl::opt<unsigned> seed("seed", cl::desc("Seed for --random"),
                               cl::init(0));
-static cl::opt<std::string> statePath(
-    "state", cl::desc("Running statistics (.npz, PyTorch state_dict keys): "
-                      "read if present, written back after training"));
+static cl::opt<std::string>
+    statePath("state",
+              cl::desc("Running statistics (.npz, PyTorch state_dict keys): "
+                       "read if present, written back after training"));
 static cl::opt<unsigned> steps("steps", cl::desc("Number of steps to run"),
                                cl::init(1));
 static cl::opt<std::string> outDir("out", cl::desc("Directory for outN.npy"));
@@ -108,7 +110,8 @@ int main(int argc, char **argv) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   cl::ParseCommandLineOptions(
-      argc, argv, "norm-run: run a compiled normalization graph on .npy data\n");
+      argc, argv,
+      "norm-run: run a compiled normalization graph on .npy data\n");
   if (mode != "train" && mode != "infer")
     return fail("--mode must be train or infer, got '" + mode + "'");
   if (outDir.empty())
@@ -122,14 +125,15 @@ int main(int argc, char **argv) {
           : jitCompileFile(graphPath, {mode.getValue()});
   if (!executable)
     return fail(llvm::toString(executable.takeError()));
-  llvm::Expected<std::string> function = chooseFunction((*executable)->manifest());
+  llvm::Expected<std::string> function =
+      chooseFunction((*executable)->manifest());
   if (!function)
     return fail(llvm::toString(function.takeError()));
   auto session = Session::create(*executable, *function);
   if (!session)
     return fail(llvm::toString(session.takeError()));
-  if (llvm::Error err = mode == "train" ? (*session)->train()
-                                        : (*session)->eval())
+  if (llvm::Error err =
+          mode == "train" ? (*session)->train() : (*session)->eval())
     return fail(llvm::toString(std::move(err)));
 
   if (!statePath.empty() && llvm::sys::fs::exists(statePath))
@@ -166,9 +170,9 @@ int main(int argc, char **argv) {
       return fail(llvm::toString(out.takeError()));
     results = *out;
   }
-  double seconds = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
 
   if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
     return fail("cannot create " + outDir + ": " + ec.message());

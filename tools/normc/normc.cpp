@@ -33,15 +33,14 @@ static cl::opt<std::string> inputPath(cl::Positional, cl::desc("<graph.mlir>"),
                                       cl::Required);
 static cl::opt<std::string> outputDir("o", cl::desc("Output directory"),
                                       cl::value_desc("dir"));
-static cl::opt<std::string> target("target",
-                                   cl::desc("Target: cpu (cuda: later)"),
-                                   cl::init("cpu"));
-static cl::opt<std::string> mode("mode",
-                                 cl::desc("Entries: train, infer or both"),
-                                 cl::init("both"));
 static cl::opt<std::string>
-    emit("emit", cl::desc("Print a stage instead: mlir (LLVM dialect), "
-                          "llvm (optimized LLVM IR) or asm"),
+    target("target", cl::desc("Target: cpu (cuda: later)"), cl::init("cpu"));
+static cl::opt<std::string>
+    mode("mode", cl::desc("Entries: train, infer or both"), cl::init("both"));
+static cl::opt<std::string>
+    emit("emit",
+         cl::desc("Print a stage instead: mlir (LLVM dialect), "
+                  "llvm (optimized LLVM IR) or asm"),
          cl::init(""));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"),
                                   cl::Prefix, cl::init(3));
@@ -83,13 +82,12 @@ static llvm::Error linkSharedLibrary(llvm::StringRef object,
       ("-Wl,-rpath," + llvm::sys::path::parent_path(openmp)).str();
   llvm::StringRef args[] = {*driver, "-shared", "-o",  library,
                             object,  openmp,    rpath, "-lm"};
-  int rc = llvm::sys::ExecuteAndWait(*driver, args, std::nullopt, {}, 0, 0,
-                                     &error);
+  int rc =
+      llvm::sys::ExecuteAndWait(*driver, args, std::nullopt, {}, 0, 0, &error);
   if (rc != 0)
-    return llvm::createStringError("linking " + library + " failed: " +
-                                   (error.empty() ? "exit code " +
-                                                        std::to_string(rc)
-                                                  : error));
+    return llvm::createStringError(
+        "linking " + library + " failed: " +
+        (error.empty() ? "exit code " + std::to_string(rc) : error));
   return llvm::Error::success();
 }
 
@@ -98,12 +96,12 @@ static llvm::Error writeArtifact(norm::CompiledGraph &graph,
                                  llvm::TargetMachine &tm, llvm::StringRef dir,
                                  llvm::StringRef name) {
   llvm::SmallString<256> tmp;
-  if (std::error_code ec = llvm::sys::fs::createUniqueDirectory(
-          (dir + ".tmp").str(), tmp))
-    return llvm::createStringError("cannot create a directory next to " +
-                                   dir + ": " + ec.message());
-  auto cleanup = llvm::make_scope_exit(
-      [&] { llvm::sys::fs::remove_directories(tmp); });
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueDirectory((dir + ".tmp").str(), tmp))
+    return llvm::createStringError("cannot create a directory next to " + dir +
+                                   ": " + ec.message());
+  auto cleanup =
+      llvm::make_scope_exit([&] { llvm::sys::fs::remove_directories(tmp); });
   llvm::Expected<std::string> object = norm::emitObject(*graph.module, tm,
                                                         /*assembly=*/false);
   if (!object)
@@ -155,8 +153,7 @@ int main(int argc, char **argv) {
       "normc: compile a normalization graph to a shared library, C header "
       "and manifest\n");
   if (target != "cpu")
-    return fail("target '" + target +
-                "' is not available (supported: cpu)");
+    return fail("target '" + target + "' is not available (supported: cpu)");
   std::vector<std::string> modes;
   if (mode == "both")
     modes = {"train", "infer"};
@@ -201,7 +198,8 @@ int main(int argc, char **argv) {
   norm::CompileOptions options;
   options.modes = modes;
   options.optLevel = optLevel;
-  FailureOr<norm::CompiledGraph> compiled = norm::compileGraph(*module, options);
+  FailureOr<norm::CompiledGraph> compiled =
+      norm::compileGraph(*module, options);
   if (failed(compiled))
     return 1;
   if (emit == "llvm") {

@@ -49,7 +49,8 @@ public:
   /// Runs the current entry on raw input buffers (C order, the declared
   /// dtypes and shapes; not checked) and returns the user outputs, owned by
   /// the session and valid until the next call. Used by the C API.
-  std::vector<const Array *> forwardUnchecked(const std::vector<const void *> &inputs);
+  std::vector<const Array *>
+  forwardUnchecked(const std::vector<const void *> &inputs);
 
   /// The running statistics.
   StateStore &state() { return store; }

@@ -53,8 +53,8 @@ ForwardCase makeCase(std::string name, std::string op, std::string attrs,
 ForwardCase layerNorm(std::string name, ref::Shape shape, int64_t k,
                       DType dtype = DType::F32, bool affine = true) {
   ForwardCase c = makeCase(name, "layer_norm",
-                "normalized_rank = " + std::to_string(k) + " : i64", shape,
-                dtype, affine);
+                           "normalized_rank = " + std::to_string(k) + " : i64",
+                           shape, dtype, affine);
   int64_t rank = shape.size();
   for (int64_t a = rank - k; a < rank; ++a)
     c.spec.reduce.push_back(a);
@@ -72,9 +72,10 @@ ForwardCase rmsNorm(std::string name, ref::Shape shape,
 
 ForwardCase batchNorm(std::string name, ref::Shape shape, int64_t channel,
                       DType dtype = DType::F32, bool affine = true) {
-  ForwardCase c = makeCase(name, "batch_norm",
-                "channel_axis = " + std::to_string(channel) + " : i64", shape,
-                dtype, affine);
+  ForwardCase c =
+      makeCase(name, "batch_norm",
+               "channel_axis = " + std::to_string(channel) + " : i64", shape,
+               dtype, affine);
   c.spec.reduce = allBut(shape.size(), {channel});
   c.spec.params = {channel};
   return c;
@@ -83,11 +84,11 @@ ForwardCase batchNorm(std::string name, ref::Shape shape, int64_t channel,
 ForwardCase groupNorm(std::string name, ref::Shape shape, int64_t groups,
                       int64_t channel, DType dtype = DType::F32,
                       bool affine = true) {
-  ForwardCase c = makeCase(name, "group_norm",
-                "num_groups = " + std::to_string(groups) +
-                    " : i64, channel_axis = " + std::to_string(channel) +
-                    " : i64",
-                shape, dtype, affine);
+  ForwardCase c = makeCase(
+      name, "group_norm",
+      "num_groups = " + std::to_string(groups) +
+          " : i64, channel_axis = " + std::to_string(channel) + " : i64",
+      shape, dtype, affine);
   c.spec.reduce = allBut(shape.size(), {0});
   c.spec.groups = std::make_pair(channel, groups);
   c.spec.params = {channel};
@@ -96,9 +97,10 @@ ForwardCase groupNorm(std::string name, ref::Shape shape, int64_t groups,
 
 ForwardCase instanceNorm(std::string name, ref::Shape shape, int64_t channel,
                          DType dtype = DType::F32, bool affine = true) {
-  ForwardCase c = makeCase(name, "instance_norm",
-                "channel_axis = " + std::to_string(channel) + " : i64", shape,
-                dtype, affine);
+  ForwardCase c =
+      makeCase(name, "instance_norm",
+               "channel_axis = " + std::to_string(channel) + " : i64", shape,
+               dtype, affine);
   c.spec.reduce = allBut(shape.size(), {0, channel});
   c.spec.params = {channel};
   return c;
@@ -187,8 +189,7 @@ class Forward : public ::testing::TestWithParam<ForwardCase> {};
 
 TEST_P(Forward, MatchesFloat64Reference) {
   const ForwardCase &c = GetParam();
-  std::unique_ptr<Session> session =
-      compileSession(forwardGraph(c), {"infer"});
+  std::unique_ptr<Session> session = compileSession(forwardGraph(c), {"infer"});
   ASSERT_TRUE(session);
   std::mt19937_64 rng(std::hash<std::string>()(c.name));
   ref::Shape params = ref::paramShape(c.shape, c.spec);
@@ -216,9 +217,8 @@ TEST_P(Forward, MatchesFloat64Reference) {
   expectClose(outputs[2], saved.rstd, {0.0, 1e-4}, c.name + " rstd");
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllNorms, Forward, ::testing::ValuesIn(forwardCases()),
-    [](const ::testing::TestParamInfo<ForwardCase> &info) {
-      return info.param.name;
-    });
+INSTANTIATE_TEST_SUITE_P(AllNorms, Forward, ::testing::ValuesIn(forwardCases()),
+                         [](const ::testing::TestParamInfo<ForwardCase> &info) {
+                           return info.param.name;
+                         });
 } // namespace

@@ -26,9 +26,7 @@ Tolerance normc::test::toleranceFor(DType dtype) {
   }
 }
 
-std::string normc::test::mlirType(DType dtype) {
-  return dtypeName(dtype);
-}
+std::string normc::test::mlirType(DType dtype) { return dtypeName(dtype); }
 
 std::string normc::test::tensorType(const ref::Shape &shape, DType dtype) {
   std::string text = "tensor<";
@@ -167,6 +165,6 @@ void normc::test::expectClose(const std::vector<double> &got,
   }
   EXPECT_EQ(bad, 0u) << what << ": " << bad << " of " << got.size()
                      << " elements differ; worst at " << worst << ": got "
-                     << got[worst] << ", want " << want[worst]
-                     << " (atol " << tol.atol << ", rtol " << tol.rtol << ")";
+                     << got[worst] << ", want " << want[worst] << " (atol "
+                     << tol.atol << ", rtol " << tol.rtol << ")";
 }

@@ -1,4 +1,5 @@
-//===- Harness.h - Compile, run and compare norm graphs in tests -*- C++ -*-===//
+//===- Harness.h - Compile, run and compare norm graphs in tests -*- C++
+//-*-===//
 //
 // Helpers for the CPU numerics tests: build a graph's MLIR text, JIT it with
 // the runtime, make inputs of a dtype (rounded the same way for the float64

@@ -22,9 +22,8 @@ std::string runningGraph(const std::string &op, const ref::Shape &shape,
                          int64_t channels, const std::string &running) {
   std::string x = tensorType(shape, DType::F32);
   std::string p = tensorType({channels}, DType::F32);
-  return "norm.running_stats @layer : " + p + "\n" +
-         "func.func @f(%x: " + x + ", %w: " + p + ", %b: " + p + ") -> " + x +
-         " {\n  %y = norm." + op +
+  return "norm.running_stats @layer : " + p + "\n" + "func.func @f(%x: " + x +
+         ", %w: " + p + ", %b: " + p + ") -> " + x + " {\n  %y = norm." + op +
          " %x scale(%w) bias(%b) {epsilon = 1.0e-5 : f64, running = " +
          running + "} : (" + x + ", " + p + ", " + p + ") -> " + x +
          "\n  return %y : " + x + "\n}\n";
@@ -62,8 +61,8 @@ TEST_P(Running, TrainEvalTrainEvalMatchesReference) {
                                           : std::vector<int64_t>{2, 3};
   ref::Spec evalSpec = batchSpec;
   evalSpec.reduce = {0, 2, 3};
-  std::unique_ptr<Session> session =
-      compileSession(runningGraph(c.op, shape, 3, c.running), {"train", "infer"});
+  std::unique_ptr<Session> session = compileSession(
+      runningGraph(c.op, shape, 3, c.running), {"train", "infer"});
   ASSERT_TRUE(session);
   std::mt19937_64 rng(7);
   Input w = randomInput(rng, {3}, DType::F32, 1.0, 0.5);
@@ -79,8 +78,8 @@ TEST_P(Running, TrainEvalTrainEvalMatchesReference) {
     auto out = run(*session, {&x, &w, &b});
     ASSERT_EQ(out.size(), 1u);
     ref::Moments batch;
-    auto want = ref::normalize(x.values, shape, batchSpec, &w.values,
-                               &b.values, &batch);
+    auto want = ref::normalize(x.values, shape, batchSpec, &w.values, &b.values,
+                               &batch);
     expectClose(out[0], want, toleranceFor(DType::F32),
                 c.name + " train y step " + std::to_string(step));
     ref::updateRunning(state, batch, stats, batchSpec, count, c.momentum,
@@ -112,8 +111,8 @@ INSTANTIATE_TEST_SUITE_P(
         RunningCase{"bn_cumulative", "batch_norm",
                     "#norm.running<@layer, cumulative>", std::nullopt},
         RunningCase{"bn_onnx", "batch_norm",
-                    "#norm.running<@layer, momentum = 9.000000e-01, onnx>",
-                    0.9, true},
+                    "#norm.running<@layer, momentum = 9.000000e-01, onnx>", 0.9,
+                    true},
         RunningCase{"in_momentum", "instance_norm",
                     "#norm.running<@layer, momentum = 3.000000e-01>", 0.3}),
     [](const ::testing::TestParamInfo<RunningCase> &info) {
@@ -166,8 +165,9 @@ TEST(Running, BatchStatisticsWithoutRunningStatsInBothModes) {
 }
 
 TEST(Running, OneValuePerChannelInTrainingIsAnError) {
-  std::string graph = runningGraph(
-      "batch_norm", {1, 3}, 3, "#norm.running<@layer, momentum = 1.000000e-01>");
+  std::string graph =
+      runningGraph("batch_norm", {1, 3}, 3,
+                   "#norm.running<@layer, momentum = 1.000000e-01>");
   auto executable = jitCompileSource(graph, "one.mlir", {"train"});
   ASSERT_FALSE(bool(executable));
   std::string message = llvm::toString(executable.takeError());
@@ -191,8 +191,8 @@ TEST(NaNInf, PropagateLikePyTorch) {
   ASSERT_TRUE(session);
   double nan = std::numeric_limits<double>::quiet_NaN();
   double inf = std::numeric_limits<double>::infinity();
-  Input in = makeInput({1, 2, nan, 4, 5, 1, 2, 3, 4, 5, 1, inf, 3, 4, 5},
-                       shape, DType::F32);
+  Input in = makeInput({1, 2, nan, 4, 5, 1, 2, 3, 4, 5, 1, inf, 3, 4, 5}, shape,
+                       DType::F32);
   auto got = run(*session, {&in});
   ASSERT_EQ(got.size(), 1u);
   ref::Spec spec;

@@ -88,8 +88,10 @@ int main(int argc, char **argv) {
     negative += y[k] < 0;
     nonfinite += !isfinite(y[k]);
   }
-  CHECK(negative == 0 && nonfinite == 0, "relu output: %d negative, %d "
-        "non-finite", negative, nonfinite);
+  CHECK(negative == 0 && nonfinite == 0,
+        "relu output: %d negative, %d "
+        "non-finite",
+        negative, nonfinite);
 
   char path[4096];
   snprintf(path, sizeof path, "%s/capi_state.npz", argv[2]);
