@@ -69,6 +69,8 @@ static LogicalResult lowerOp(IRRewriter &rewriter, Operation *op) {
     results = {buildActivation(rewriter, activation)};
   else if (auto add = dyn_cast<AddOp>(op))
     results = {buildAdd(rewriter, add)};
+  else if (auto grad = dyn_cast<NormalizeGradOp>(op))
+    results = buildNormalizeGrad(rewriter, grad);
   else if (auto conv = dyn_cast<Conv2DOp>(op))
     results = {buildConv2D(rewriter, conv)};
   else

@@ -59,8 +59,8 @@ def ConvertNormToLinalgPass : Pass<"convert-norm-to-linalg"> {
     (without running statistics: run
     `norm-specialize-mode` first) becomes `norm.moments` + `norm.apply` (+
     `norm.rstd` for saved statistics); those, `norm.update_running`,
-    `norm.activation`, `norm.add` and `norm.conv2d` become `linalg.generic`
-    ops. Statistics use two passes with f64 accumulators. A group split is a
+    `norm.normalize_grad`, `norm.activation`, `norm.add` and `norm.conv2d`
+    become `linalg.generic` ops. Statistics use two passes with f64 accumulators. A group split is a
     `tensor.expand_shape` of the input.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",

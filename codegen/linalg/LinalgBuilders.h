@@ -28,6 +28,8 @@ SmallVector<Value> buildUpdateRunning(OpBuilder &b, UpdateRunningOp op);
 Value buildActivation(OpBuilder &b, ActivationOp op);
 /// Elementwise sum.
 Value buildAdd(OpBuilder &b, AddOp op);
+/// dx (and dscale, dbias when requested) of a normalization.
+SmallVector<Value> buildNormalizeGrad(OpBuilder &b, NormalizeGradOp op);
 /// Direct convolution (with groups, stride, dilation, zero padding, bias).
 Value buildConv2D(OpBuilder &b, Conv2DOp op);
 

@@ -6,11 +6,3 @@ func.func @running_not_specialized(%x: tensor<4x3xf32>) -> tensor<4x3xf32> {
   %y = norm.normalize %x over [0] params [1] {running = #norm.running<@bn, momentum = 0.1>} : (tensor<4x3xf32>) -> tensor<4x3xf32>
   return %y : tensor<4x3xf32>
 }
-
-// -----
-
-func.func @grad_not_lowered(%dy: tensor<4x8xf32>, %x: tensor<4x8xf32>, %r: tensor<4xf32>) -> tensor<4x8xf32> {
-  // expected-error @+1 {{cannot be lowered to linalg yet}}
-  %dx = norm.normalize_grad %dy, %x over [1] rstd(%r) : (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4xf32>) -> tensor<4x8xf32>
-  return %dx : tensor<4x8xf32>
-}

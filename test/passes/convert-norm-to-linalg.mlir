@@ -108,3 +108,30 @@ func.func @gelu_bf16(%x: tensor<8xbf16>) -> tensor<8xbf16> {
   return %y : tensor<8xbf16>
 }
 
+
+// -----
+
+// normalize_grad with batch statistics: one reduction (E[g], E[g * xhat]),
+// the dx pass, and one reduction onto the parameters (dscale, dbias).
+// CHECK-LABEL: func @layer_norm_grad
+// CHECK: %[[SUMS:.+]]:2 = linalg.generic {{.+}} iterator_types = ["parallel", "reduction"]} ins(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4xf32>, tensor<4xf32>, tensor<8xf32>) outs(%{{.+}}, %{{.+}} : tensor<4xf64>, tensor<4xf64>)
+// CHECK: %[[DX:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel"]} ins({{.+}}, %[[SUMS]]#0, %[[SUMS]]#1 :
+// CHECK: %[[P:.+]]:2 = linalg.generic {{.+}} iterator_types = ["reduction", "parallel"]} {{.+}} outs(%{{.+}}, %{{.+}} : tensor<8xf64>, tensor<8xf64>)
+// CHECK: return %[[DX]]
+func.func @layer_norm_grad(%dy: tensor<4x8xf32>, %x: tensor<4x8xf32>, %m: tensor<4xf32>, %r: tensor<4xf32>, %w: tensor<8xf32>) -> (tensor<4x8xf32>, tensor<8xf32>, tensor<8xf32>) {
+  %dx, %dw, %db = norm.normalize_grad %dy, %x over [1] mean(%m) rstd(%r) params [1] scale(%w)
+      : (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4xf32>, tensor<4xf32>, tensor<8xf32>) -> (tensor<4x8xf32>, tensor<8xf32>, tensor<8xf32>)
+  return %dx, %dw, %db : tensor<4x8xf32>, tensor<8xf32>, tensor<8xf32>
+}
+
+// -----
+
+// Fixed statistics (inference): dx = rstd * dy, no reduction for dx.
+// CHECK-LABEL: func @rms_grad_fixed
+// CHECK-NOT: "reduction"
+// CHECK: return
+func.func @rms_grad_fixed(%dy: tensor<4x8xf32>, %x: tensor<4x8xf32>, %r: tensor<4xf32>) -> tensor<4x8xf32> {
+  %dx = norm.normalize_grad %dy, %x over [1] rstd(%r) {batch_stats = false}
+      : (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4xf32>) -> tensor<4x8xf32>
+  return %dx : tensor<4x8xf32>
+}

@@ -1,0 +1,177 @@
+//===- GradTest.cpp - Compiled normalize_grad vs the float64 reference ----===//
+//
+// norm.normalize_grad compiled for the CPU (JIT) and compared with the
+// reference gradients for BatchNorm, LayerNorm, RMSNorm, GroupNorm and
+// InstanceNorm over layouts, with and without affine parameters, with batch
+// statistics (training: the statistics depend on x) and fixed statistics
+// (inference). The saved mean / rstd are given in f32, as a forward training
+// entry saves them. Tolerance: atol = rtol = 1e-4 for f32 data (dx mixes
+// three terms of similar size, so its f32 rounding is a few ulps of the
+// largest), 1e-10 for f64.
+//
+//===----------------------------------------------------------------------===//
+
+#include "test/integration/cpu/Harness.h"
+
+#include <cmath>
+
+using namespace normc;
+using namespace normc::test;
+
+namespace {
+struct GradCase {
+  std::string name;
+  ref::Shape shape;
+  ref::Spec spec;
+  bool affine = true;
+  bool batchStats = true;
+  DType dtype = DType::F32;
+};
+
+std::string list(const std::vector<int64_t> &v) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(v[i]);
+  return s + "]";
+}
+
+GradCase makeGrad(std::string name, ref::Shape shape,
+                  std::vector<int64_t> reduce, std::vector<int64_t> params,
+                  bool affine = true, bool center = true) {
+  GradCase c;
+  c.name = std::move(name);
+  c.shape = std::move(shape);
+  c.spec.reduce = std::move(reduce);
+  c.spec.params = std::move(params);
+  c.spec.center = center;
+  c.affine = affine;
+  return c;
+}
+
+GradCase grouped(GradCase c, int64_t axis, int64_t count) {
+  c.spec.groups = std::make_pair(axis, count);
+  return c;
+}
+
+GradCase fixed(GradCase c) {
+  c.batchStats = false;
+  c.name += "_fixed";
+  return c;
+}
+
+GradCase f64(GradCase c) {
+  c.dtype = DType::F64;
+  c.name += "_f64";
+  return c;
+}
+
+std::vector<GradCase> gradCases() {
+  return {
+      makeGrad("bn_nchw", {4, 3, 5, 5}, {0, 2, 3}, {1}),
+      makeGrad("bn_nhwc", {4, 5, 5, 3}, {0, 1, 2}, {3}, false),
+      makeGrad("bn_1d", {16, 6}, {0}, {1}),
+      makeGrad("bn_3d", {2, 3, 3, 4, 5}, {0, 2, 3, 4}, {1}),
+      fixed(makeGrad("bn_nchw", {4, 3, 5, 5}, {0, 2, 3}, {1})),
+      makeGrad("ln", {6, 33}, {1}, {1}),
+      makeGrad("ln_noaffine", {6, 33}, {1}, {1}, false),
+      makeGrad("ln_two_axes", {3, 4, 7}, {1, 2}, {1, 2}),
+      fixed(makeGrad("ln", {6, 33}, {1}, {1})),
+      makeGrad("rms", {5, 64}, {1}, {1}, true, false),
+      makeGrad("rms_noaffine", {5, 64}, {1}, {1}, false, false),
+      grouped(makeGrad("gn", {2, 6, 4, 4}, {1, 2, 3}, {1}), 1, 3),
+      grouped(makeGrad("gn_nhwc", {2, 4, 4, 6}, {1, 2, 3}, {3}), 3, 2),
+      grouped(makeGrad("gn_g1", {2, 6, 3}, {1, 2}, {1}), 1, 1),
+      makeGrad("in_nchw", {2, 3, 6, 6}, {2, 3}, {1}),
+      makeGrad("in_1d", {3, 4, 17}, {2}, {1}, false),
+      grouped(makeGrad("ghost_bn", {8, 3, 2, 2}, {0, 2, 3}, {1}), 0, 2),
+      f64(makeGrad("bn_nchw", {4, 3, 5, 5}, {0, 2, 3}, {1})),
+      f64(grouped(makeGrad("gn", {2, 6, 4, 4}, {1, 2, 3}, {1}), 1, 3)),
+  };
+}
+
+std::string gradGraph(const GradCase &c) {
+  ref::Shape stats = ref::statsShape(c.shape, c.spec);
+  ref::Shape params = ref::paramShape(c.shape, c.spec);
+  std::string x = tensorType(c.shape, c.dtype);
+  std::string s = tensorType(stats, c.dtype == DType::F64 ? DType::F64
+                                                          : DType::F32);
+  std::string p = tensorType(params, c.dtype);
+  std::string args = "%dy: " + x + ", %x: " + x;
+  std::string operands = "%dy, %x over " + list(c.spec.reduce);
+  std::string types = x + ", " + x;
+  if (c.spec.center) {
+    args += ", %m: " + s;
+    operands += " mean(%m)";
+    types += ", " + s;
+  }
+  args += ", %r: " + s;
+  operands += " rstd(%r) params " + list(c.spec.params);
+  types += ", " + s;
+  if (c.affine) {
+    args += ", %w: " + p;
+    operands += " scale(%w)";
+    types += ", " + p;
+  }
+  std::string attrs = "batch_stats = " +
+                      std::string(c.batchStats ? "true" : "false");
+  if (c.spec.groups)
+    attrs += ", groups = #norm.groups<axis = " +
+             std::to_string(c.spec.groups->first) +
+             ", count = " + std::to_string(c.spec.groups->second) + ">";
+  std::string results = x + ", " + p + ", " + p;
+  return "func.func @f(" + args + ") -> (" + results + ") {\n" +
+         "  %dx, %dw, %db = norm.normalize_grad " + operands + " {" + attrs +
+         "} : (" + types + ") -> (" + results + ")\n  return %dx, %dw, %db : " +
+         results + "\n}\n";
+}
+
+class Grad : public ::testing::TestWithParam<GradCase> {};
+
+TEST_P(Grad, MatchesFloat64Reference) {
+  const GradCase &c = GetParam();
+  std::unique_ptr<Session> session = compileSession(gradGraph(c), {"infer"});
+  ASSERT_TRUE(session);
+  std::mt19937_64 rng(std::hash<std::string>()(c.name));
+  ref::Shape stats = ref::statsShape(c.shape, c.spec);
+  ref::Shape params = ref::paramShape(c.shape, c.spec);
+  DType statsType = c.dtype == DType::F64 ? DType::F64 : DType::F32;
+  Input dy = randomInput(rng, c.shape, c.dtype);
+  Input x = randomInput(rng, c.shape, c.dtype, 0.7, 2.0);
+  Input w = randomInput(rng, params, c.dtype, 1.0, 0.5);
+  // The saved statistics of x (batch) or arbitrary running statistics.
+  ref::Moments m = ref::moments(x.values, c.shape, c.spec);
+  if (!c.batchStats)
+    for (size_t i = 0; i < m.var.size(); ++i) {
+      m.mean[i] += 0.25;
+      m.var[i] = m.var[i] * 1.5 + 0.1;
+      m.rstd[i] = 1.0 / std::sqrt(m.var[i] + c.spec.epsilon);
+    }
+  Input mean = makeInput(m.mean, stats, statsType);
+  Input rstd = makeInput(m.rstd, stats, statsType);
+  std::vector<const Input *> inputs{&dy, &x};
+  if (c.spec.center)
+    inputs.push_back(&mean);
+  inputs.push_back(&rstd);
+  if (c.affine)
+    inputs.push_back(&w);
+  auto got = run(*session, inputs);
+  ASSERT_EQ(got.size(), 3u);
+
+  const std::vector<double> *scale = c.affine ? &w.values : nullptr;
+  ref::Gradients want =
+      c.batchStats
+          ? ref::normalizeGrad(dy.values, x.values, c.shape, c.spec, scale)
+          : ref::normalizeGradFixed(dy.values, x.values, c.shape, c.spec,
+                                    m.mean, m.var, scale);
+  Tolerance tol = c.dtype == DType::F64 ? Tolerance{1e-10, 1e-10}
+                                        : Tolerance{1e-4, 1e-4};
+  expectClose(got[0], want.dx, tol, c.name + " dx");
+  expectClose(got[1], want.dscale, tol, c.name + " dscale");
+  expectClose(got[2], want.dbias, tol, c.name + " dbias");
+}
+
+INSTANTIATE_TEST_SUITE_P(AllNorms, Grad, ::testing::ValuesIn(gradCases()),
+                         [](const ::testing::TestParamInfo<GradCase> &info) {
+                           return info.param.name;
+                         });
+} // namespace
