@@ -112,6 +112,7 @@ FailureOr<NormSpec> LayerNormOp::getSpec(bool emit) {
       trailingSpec(*this, emit, getNormalizedRank(), inputRank(getX()));
   if (failed(spec))
     return failure();
+  spec->zeroCenteredScale = getZeroCenteredScale();
   return withCommonAttrs(*spec, *this);
 }
 
@@ -121,6 +122,7 @@ FailureOr<NormSpec> RMSNormOp::getSpec(bool emit) {
   if (failed(spec))
     return failure();
   spec->center = false;
+  spec->zeroCenteredScale = getZeroCenteredScale();
   return withCommonAttrs(*spec, *this);
 }
 

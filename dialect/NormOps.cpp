@@ -58,6 +58,7 @@ NormalizeOp mlir::norm::buildNormalize(OpBuilder &builder, Location loc,
       groups, builder.getBoolAttr(spec.center),
       builder.getF64FloatAttr(spec.epsilon),
       spec.statsType ? TypeAttr::get(spec.statsType) : TypeAttr(),
+      spec.zeroCenteredScale ? builder.getUnitAttr() : UnitAttr(),
       cast_if_present<RunningAttr>(spec.running));
 }
 
@@ -92,6 +93,7 @@ NormSpec NormalizeOp::getSpec() {
   if (std::optional<Type> type = getStatsType())
     spec.statsType = *type;
   spec.running = getRunningAttr();
+  spec.zeroCenteredScale = getZeroCenteredScale();
   return spec;
 }
 
@@ -142,6 +144,7 @@ NormSpec ApplyOp::getSpec() {
   spec.center = static_cast<bool>(getMean());
   spec.epsilon = getEpsilon().convertToDouble();
   spec.statsType = getElementTypeOrSelf(getVar().getType());
+  spec.zeroCenteredScale = getZeroCenteredScale();
   return spec;
 }
 
@@ -167,6 +170,7 @@ NormSpec NormalizeGradOp::getSpec() {
   NormSpec spec = makeSpec(getReduce(), getParams(), getGroupsAttr());
   spec.center = static_cast<bool>(getMean());
   spec.statsType = getElementTypeOrSelf(getRstd().getType());
+  spec.zeroCenteredScale = getZeroCenteredScale();
   return spec;
 }
 

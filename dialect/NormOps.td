@@ -37,7 +37,10 @@ def Norm_NormalizeOp : Norm_Op<"normalize", [Pure, AttrSizedOperandSegments,
     `groups` splits one reduction axis into `(count, size / count)` so that
     statistics are per group (GroupNorm, ghost BatchNorm). `scale` and `bias`
     span the axes `params` (their shape is the input's shape at those axes).
-    Statistics are accumulated in `stats_type` (default f32; f32 or f64).
+    Statistics are accumulated in `stats_type` (default f32, f64 for f64
+    data). With `zero_centered_scale` the output uses `(1 + scale)` instead
+    of `scale` (Gemma, Transformer Engine's zero-centered gamma), so a zero
+    scale is the identity.
 
     Optional results `mean` and `rstd` (0 or 2 extra results, element type
     `stats_type`) have the input's shape with the reduction axes dropped, a
@@ -69,6 +72,7 @@ def Norm_NormalizeOp : Norm_Op<"normalize", [Pure, AttrSizedOperandSegments,
     DefaultValuedAttr<BoolAttr, "true">:$center,
     DefaultValuedAttr<F64Attr, "1.0e-5">:$epsilon,
     NormStatsTypeAttr:$stats_type,
+    UnitAttr:$zero_centered_scale,
     OptionalAttr<Norm_RunningAttr>:$running);
   let results = (outs AnyRankedTensor:$y, Variadic<AnyRankedTensor>:$stats);
   let assemblyFormat = [{
@@ -150,7 +154,8 @@ def Norm_ApplyOp : Norm_Op<"apply", [Pure, AttrSizedOperandSegments]> {
     DenseI64ArrayAttr:$reduce,
     OptionalAttr<DenseI64ArrayAttr>:$params,
     OptionalAttr<Norm_GroupsAttr>:$groups,
-    DefaultValuedAttr<F64Attr, "1.0e-5">:$epsilon);
+    DefaultValuedAttr<F64Attr, "1.0e-5">:$epsilon,
+    UnitAttr:$zero_centered_scale);
   let results = (outs AnyRankedTensor:$y);
   let assemblyFormat = [{
     $x `over` $reduce (`mean` `(` $mean^ `)`)? `var` `(` $var `)`
@@ -281,7 +286,8 @@ def Norm_NormalizeGradOp : Norm_Op<"normalize_grad", [Pure,
     DenseI64ArrayAttr:$reduce,
     OptionalAttr<DenseI64ArrayAttr>:$params,
     OptionalAttr<Norm_GroupsAttr>:$groups,
-    DefaultValuedAttr<BoolAttr, "true">:$batch_stats);
+    DefaultValuedAttr<BoolAttr, "true">:$batch_stats,
+    UnitAttr:$zero_centered_scale);
   let results = (outs AnyRankedTensor:$dx,
                       Variadic<AnyRankedTensor>:$param_grads);
   let assemblyFormat = [{
@@ -362,7 +368,8 @@ def Norm_BatchNormOp : Norm_NamedOp<"batch_norm",
     the mode decides which statistics are used; without, batch statistics are
     used in both modes. `virtual_batch = v` computes statistics per group of
     `v` consecutive samples (ghost BatchNorm); the batch must be divisible by
-    `v`.
+    `v`. In training, the running statistics are updated once per virtual
+    batch, in batch order.
 
     ```mlir
     %y = norm.batch_norm %x scale(%w) bias(%b)
@@ -398,14 +405,16 @@ def Norm_LayerNormOp : Norm_NamedOp<"layer_norm"> {
     Optional<AnyRankedTensor>:$bias,
     DefaultValuedAttr<I64Attr, "1">:$normalized_rank,
     DefaultValuedAttr<F64Attr, "1.0e-5">:$epsilon,
-    NormStatsTypeAttr:$stats_type);
+    NormStatsTypeAttr:$stats_type,
+    UnitAttr:$zero_centered_scale);
 }
 
 def Norm_RMSNormOp : Norm_NamedOp<"rms_norm"> {
   let summary = "root-mean-square normalization over the trailing axes";
   let description = [{
     `y = x * rsqrt(E[x^2] + epsilon) * scale (+ bias)` over the last
-    `normalized_rank` axes; not centered. Default epsilon 1e-6.
+    `normalized_rank` axes; not centered. Default epsilon 1e-6. `bias` is the
+    optional offset; `zero_centered_scale` uses `(1 + scale)` (Gemma).
 
     ```mlir
     %y = norm.rms_norm %x scale(%w) {epsilon = 1.000000e-06 : f64}
@@ -418,7 +427,8 @@ def Norm_RMSNormOp : Norm_NamedOp<"rms_norm"> {
     Optional<AnyRankedTensor>:$bias,
     DefaultValuedAttr<I64Attr, "1">:$normalized_rank,
     DefaultValuedAttr<F64Attr, "1.0e-6">:$epsilon,
-    NormStatsTypeAttr:$stats_type);
+    NormStatsTypeAttr:$stats_type,
+    UnitAttr:$zero_centered_scale);
 }
 
 def Norm_GroupNormOp : Norm_NamedOp<"group_norm"> {

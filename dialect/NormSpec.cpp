@@ -170,6 +170,8 @@ static LogicalResult verifyAffine(Operation *op, const NormSpec &spec,
                                   RankedTensorType x, Value scale, Value bias) {
   if (failed(verifyAxes(op, spec.params, x.getRank(), "parameter")))
     return failure();
+  if (spec.zeroCenteredScale && !scale)
+    return op->emitOpError("zero_centered_scale requires a scale operand");
   if ((scale || bias) && spec.params.empty())
     return op->emitOpError("scale and bias require parameter axes ('params')");
   if (scale && failed(verifyParamType(op, spec, x, scale.getType(), "scale")))

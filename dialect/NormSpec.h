@@ -41,6 +41,8 @@ struct NormSpec {
   /// Accumulation type of the statistics (f32 or f64); null: see
   /// getStatsElementType.
   Type statsType;
+  /// The output uses (1 + scale) instead of scale (zero-centered gamma).
+  bool zeroCenteredScale = false;
   /// Optional running statistics (a RunningAttr), BatchNorm / InstanceNorm.
   Attribute running;
 

@@ -41,7 +41,8 @@ static LogicalResult splitNormalize(IRRewriter &rewriter, NormalizeOp op) {
   auto apply = ApplyOp::create(rewriter, loc, xType, op.getX(), mean,
                                moments.getVar(), op.getScale(), op.getBias(),
                                op.getReduceAttr(), op.getParamsAttr(),
-                               op.getGroupsAttr(), op.getEpsilonAttr());
+                               op.getGroupsAttr(), op.getEpsilonAttr(),
+                               op.getZeroCenteredScaleAttr());
   SmallVector<Value> results{apply.getY()};
   if (!op.getStats().empty()) {
     results.push_back(moments.getMean());

@@ -73,7 +73,7 @@ LogicalResult specializeInfer(NormalizeOp op, const NormSpec &spec,
   auto apply = ApplyOp::create(
       b, loc, xType, op.getX(), state.mean, state.var, op.getScale(),
       op.getBias(), b.getDenseI64ArrayAttr(applied.reduce), op.getParamsAttr(),
-      GroupsAttr(), op.getEpsilonAttr());
+      GroupsAttr(), op.getEpsilonAttr(), op.getZeroCenteredScaleAttr());
   SmallVector<Value> results{apply.getY()};
   if (!op.getStats().empty()) {
     results.push_back(state.mean);
@@ -109,7 +109,8 @@ LogicalResult specializeTrain(NormalizeOp op, const NormSpec &spec,
   auto apply = ApplyOp::create(b, loc, xType, op.getX(), moments.getMean(),
                                moments.getVar(), op.getScale(), op.getBias(),
                                op.getReduceAttr(), op.getParamsAttr(),
-                               op.getGroupsAttr(), op.getEpsilonAttr());
+                               op.getGroupsAttr(), op.getEpsilonAttr(),
+                               op.getZeroCenteredScaleAttr());
   auto update = UpdateRunningOp::create(
       b, loc, state.mean.getType(), state.var.getType(), state.count.getType(),
       state.mean, state.var, state.count, moments.getMean(), moments.getVar(),

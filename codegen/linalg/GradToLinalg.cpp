@@ -25,6 +25,8 @@ struct GradOperands {
   SmallVector<Value> values;
   SmallVector<AffineMap> maps;
   int dy = -1, x = -1, mean = -1, rstd = -1, scale = -1;
+  /// The scale is used as (1 + scale).
+  bool zeroCentered = false;
 
   int add(Value v, AffineMap map) {
     values.push_back(v);
@@ -53,8 +55,13 @@ struct GradScalars {
   /// dy * scale.
   Value g() const {
     Value dy = f64(ops.dy);
-    if (ops.scale >= 0)
-      dy = arith::MulFOp::create(b, loc, dy, f64(ops.scale));
+    if (ops.scale >= 0) {
+      Value s = f64(ops.scale);
+      if (ops.zeroCentered)
+        s = arith::AddFOp::create(b, loc, s,
+                                  floatConstant(b, loc, b.getF64Type(), 1.0));
+      dy = arith::MulFOp::create(b, loc, dy, s);
+    }
     return dy;
   }
 };
@@ -107,6 +114,7 @@ SmallVector<Value> mlir::norm::buildNormalizeGrad(OpBuilder &b,
   if (op.getScale())
     ops.scale = ops.add(view.expandParam(b, loc, op.getScale()),
                         view.paramMap(ctx));
+  ops.zeroCentered = spec.zeroCenteredScale;
   bool center = static_cast<bool>(op.getMean());
   bool batchStats = op.getBatchStats();
   double inverseCount = 1.0 / spec.getReductionSize(xType.getShape());

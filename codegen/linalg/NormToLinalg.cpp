@@ -129,6 +129,7 @@ Value mlir::norm::buildApply(OpBuilder &b, ApplyOp op) {
   Value init = emptyTensor(b, loc, view.shape, xType.getElementType());
   bool hasMean = static_cast<bool>(op.getMean());
   bool hasScale = static_cast<bool>(op.getScale());
+  bool zeroCentered = spec.zeroCenteredScale;
   bool hasBias = static_cast<bool>(op.getBias());
   auto generic = linalg::GenericOp::create(
       b, loc, init.getType(), inputs, init, maps,
@@ -140,9 +141,13 @@ Value mlir::norm::buildApply(OpBuilder &b, ApplyOp op) {
         if (hasMean)
           y = arith::SubFOp::create(nb, nloc, y, args[i++]);
         y = arith::MulFOp::create(nb, nloc, y, args[i++]);
-        if (hasScale)
-          y = arith::MulFOp::create(
-              nb, nloc, y, convertFloat(nb, nloc, args[i++], statsElement));
+        if (hasScale) {
+          Value s = convertFloat(nb, nloc, args[i++], statsElement);
+          if (zeroCentered)
+            s = arith::AddFOp::create(
+                nb, nloc, s, floatConstant(nb, nloc, statsElement, 1.0));
+          y = arith::MulFOp::create(nb, nloc, y, s);
+        }
         if (hasBias)
           y = arith::AddFOp::create(
               nb, nloc, y, convertFloat(nb, nloc, args[i++], statsElement));

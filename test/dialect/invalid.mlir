@@ -676,3 +676,11 @@ func.func @running_attr_missing_momentum_keyword(%x: tensor<8x16x4x4xf32>) -> te
   %y = norm.batch_norm %x {running = #norm.running<@bn1, 0.1>} : (tensor<8x16x4x4xf32>) -> tensor<8x16x4x4xf32>
   return %y : tensor<8x16x4x4xf32>
 }
+
+// -----
+
+func.func @normalize_zero_centered_without_scale(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{zero_centered_scale requires a scale operand}}
+  %y = norm.normalize %x over [1] params [1] {zero_centered_scale} : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}

@@ -90,10 +90,14 @@ func.func @named(%x: tensor<8x64x4x4xf32>, %w: tensor<64xf32>, %b: tensor<64xf32
   // CHECK: norm.layer_norm %{{.*}} scale(%{{.*}}) bias(%{{.*}}) : (tensor<4x16x768xbf16>, tensor<768xbf16>, tensor<768xbf16>)
   %4 = norm.layer_norm %s scale(%g) bias(%g)
       : (tensor<4x16x768xbf16>, tensor<768xbf16>, tensor<768xbf16>) -> tensor<4x16x768xbf16>
+  // CHECK: norm.rms_norm %{{.*}} scale(%{{.*}}) bias(%{{.*}}) {zero_centered_scale}
+  %6 = norm.rms_norm %s scale(%g) bias(%g) {zero_centered_scale}
+      : (tensor<4x16x768xbf16>, tensor<768xbf16>, tensor<768xbf16>) -> tensor<4x16x768xbf16>
   // CHECK: norm.rms_norm %{{.*}} scale(%{{.*}}) {epsilon = 1.000000e-05 : f64, stats_type = f64}
   %5 = norm.rms_norm %s scale(%g) {epsilon = 1.0e-5 : f64, stats_type = f64}
       : (tensor<4x16x768xbf16>, tensor<768xbf16>) -> tensor<4x16x768xbf16>
-  return %0, %1, %2, %3, %4, %5 : tensor<8x64x4x4xf32>, tensor<8x64x4x4xf32>, tensor<8x64x4x4xf32>, tensor<8x64x4x4xf32>, tensor<4x16x768xbf16>, tensor<4x16x768xbf16>
+  %7 = norm.add %5, %6 : tensor<4x16x768xbf16>
+  return %0, %1, %2, %3, %4, %7 : tensor<8x64x4x4xf32>, tensor<8x64x4x4xf32>, tensor<8x64x4x4xf32>, tensor<8x64x4x4xf32>, tensor<4x16x768xbf16>, tensor<4x16x768xbf16>
 }
 
 // CHECK-LABEL: func @instance_norm_running

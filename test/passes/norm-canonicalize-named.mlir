@@ -53,6 +53,16 @@ func.func @rms_norm(%x: tensor<2x3x4096xbf16>, %w: tensor<4096xf32>) -> tensor<2
 
 // -----
 
+// Zero-centered scale (Gemma) and an offset (bias) carry over.
+// CHECK-LABEL: func @rms_norm_zero_centered_offset
+// CHECK: norm.normalize %{{.+}} over [1] params [1] scale(%{{.+}}) bias(%{{.+}}) {center = false, epsilon = 9.9999999999999995E-7 : f64, zero_centered_scale}
+func.func @rms_norm_zero_centered_offset(%x: tensor<2x8xf32>, %w: tensor<8xf32>) -> tensor<2x8xf32> {
+  %y = norm.rms_norm %x scale(%w) bias(%w) {zero_centered_scale} : (tensor<2x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func @group_norm
 // CHECK: norm.normalize %{{.+}} over [1, 2, 3] params [1] scale(%{{.+}}) bias(%{{.+}}) {groups = #norm.groups<axis = 1, count = 32>, stats_type = f64}
 func.func @group_norm(%x: tensor<2x128x4x4xf32>, %w: tensor<128xf32>) -> tensor<2x128x4x4xf32> {

@@ -27,6 +27,8 @@ struct ForwardCase {
   bool affine = true;
   ref::Spec spec;
   double inputMean = 0.0;
+  /// The op uses (1 + scale) (zero_centered_scale).
+  bool zeroCentered = false;
 };
 
 std::vector<int64_t> allBut(int64_t rank, std::vector<int64_t> skip) {
@@ -106,6 +108,13 @@ ForwardCase instanceNorm(std::string name, ref::Shape shape, int64_t channel,
   return c;
 }
 
+ForwardCase zeroCentered(ForwardCase c) {
+  c.zeroCentered = true;
+  c.attrs += ", zero_centered_scale";
+  c.name += "_zero_centered";
+  return c;
+}
+
 ForwardCase withMean(ForwardCase c, double mean) {
   c.inputMean = mean;
   c.name += "_mean" + std::to_string(static_cast<int64_t>(mean));
@@ -133,6 +142,8 @@ std::vector<ForwardCase> forwardCases() {
       withMean(rmsNorm("rms_d1000003", {1, 1000003}), 1e4),
       rmsNorm("rms_bf16", {2, 4096}, D::BF16),
       rmsNorm("rms_f16", {2, 1024}, D::F16, false),
+      zeroCentered(rmsNorm("rms_gemma", {3, 256})),
+      zeroCentered(layerNorm("ln", {3, 256}, 1)),
       // BatchNorm (batch statistics): NCHW, NHWC, 1-D, 3-D, sizes 1 and 2.
       batchNorm("bn_nchw", {4, 3, 5, 7}, 1),
       batchNorm("bn_nhwc", {4, 5, 7, 3}, 3, D::F32, false),
@@ -203,8 +214,12 @@ TEST_P(Forward, MatchesFloat64Reference) {
   ASSERT_EQ(outputs.size(), 3u);
 
   ref::Moments saved;
+  std::vector<double> scale = w.values;
+  if (c.zeroCentered)
+    for (double &v : scale)
+      v += 1.0;
   std::vector<double> want =
-      ref::normalize(x.values, c.shape, c.spec, c.affine ? &w.values : nullptr,
+      ref::normalize(x.values, c.shape, c.spec, c.affine ? &scale : nullptr,
                      c.affine ? &b.values : nullptr, &saved);
   Tolerance tol = toleranceFor(c.dtype);
   if (c.inputMean != 0.0 && c.dtype == DType::F32)

@@ -26,6 +26,7 @@ struct GradCase {
   bool affine = true;
   bool batchStats = true;
   DType dtype = DType::F32;
+  bool zeroCentered = false;
 };
 
 std::string list(const std::vector<int64_t> &v) {
@@ -59,6 +60,12 @@ GradCase fixed(GradCase c) {
   return c;
 }
 
+GradCase zeroCenteredGrad(GradCase c) {
+  c.zeroCentered = true;
+  c.name += "_zero_centered";
+  return c;
+}
+
 GradCase f64(GradCase c) {
   c.dtype = DType::F64;
   c.name += "_f64";
@@ -78,6 +85,7 @@ std::vector<GradCase> gradCases() {
       fixed(makeGrad("ln", {6, 33}, {1}, {1})),
       makeGrad("rms", {5, 64}, {1}, {1}, true, false),
       makeGrad("rms_noaffine", {5, 64}, {1}, {1}, false, false),
+      zeroCenteredGrad(makeGrad("rms", {5, 64}, {1}, {1}, true, false)),
       grouped(makeGrad("gn", {2, 6, 4, 4}, {1, 2, 3}, {1}), 1, 3),
       grouped(makeGrad("gn_nhwc", {2, 4, 4, 6}, {1, 2, 3}, {3}), 3, 2),
       grouped(makeGrad("gn_g1", {2, 6, 3}, {1, 2}, {1}), 1, 1),
@@ -114,6 +122,8 @@ std::string gradGraph(const GradCase &c) {
   }
   std::string attrs = "batch_stats = " +
                       std::string(c.batchStats ? "true" : "false");
+  if (c.zeroCentered)
+    attrs += ", zero_centered_scale";
   if (c.spec.groups)
     attrs += ", groups = #norm.groups<axis = " +
              std::to_string(c.spec.groups->first) +
@@ -157,7 +167,11 @@ TEST_P(Grad, MatchesFloat64Reference) {
   auto got = run(*session, inputs);
   ASSERT_EQ(got.size(), 3u);
 
-  const std::vector<double> *scale = c.affine ? &w.values : nullptr;
+  std::vector<double> effective = w.values;
+  if (c.zeroCentered)
+    for (double &v : effective)
+      v += 1.0;
+  const std::vector<double> *scale = c.affine ? &effective : nullptr;
   ref::Gradients want =
       c.batchStats
           ? ref::normalizeGrad(dy.values, x.values, c.shape, c.spec, scale)
