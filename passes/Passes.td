@@ -38,7 +38,8 @@ def NormSpecializeModePass : Pass<"norm-specialize-mode", "::mlir::ModuleOp"> {
     - `mode=train`: batch statistics (`norm.moments`), `norm.apply`, and a
       `norm.update_running` whose results the function returns as three extra
       results per state (same tags). Training with one value per statistic is
-      rejected, as PyTorch does.
+      rejected, as PyTorch does. Ghost (virtual-batch) normalization updates
+      the running statistics once per virtual batch, in batch order.
 
     Normalizations without running statistics use batch statistics in both
     modes and are left alone. The function is tagged `norm.mode`.

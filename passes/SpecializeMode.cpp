@@ -10,6 +10,7 @@
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/MapVector.h"
@@ -84,6 +85,70 @@ LogicalResult specializeInfer(NormalizeOp op, const NormSpec &spec,
   return success();
 }
 
+/// Position, within the statistics shape, of a ghost split's group axis
+/// (a grouped axis that is not a parameter axis), if any.
+std::optional<int64_t> ghostStatsPosition(const NormSpec &spec) {
+  if (!spec.groups || llvm::is_contained(spec.params, spec.groups->axis))
+    return std::nullopt;
+  int64_t position = 0;
+  for (int64_t axis = 0; axis < spec.groups->axis; ++axis)
+    if (!spec.isReduced(axis) || (spec.groups && spec.groups->axis == axis))
+      ++position;
+  return position;
+}
+
+/// Slice `index` of `stats` along `position`, dropping that dimension.
+Value sliceStats(OpBuilder &b, Location loc, Value stats, int64_t position,
+                 int64_t index) {
+  auto type = cast<RankedTensorType>(stats.getType());
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  SmallVector<int64_t> kept;
+  for (auto [d, size] : llvm::enumerate(type.getShape())) {
+    bool sliced = static_cast<int64_t>(d) == position;
+    offsets.push_back(b.getIndexAttr(sliced ? index : 0));
+    sizes.push_back(b.getIndexAttr(sliced ? 1 : size));
+    strides.push_back(b.getIndexAttr(1));
+    if (!sliced)
+      kept.push_back(size);
+  }
+  auto resultType = RankedTensorType::get(kept, type.getElementType());
+  return tensor::ExtractSliceOp::create(b, loc, resultType, stats, offsets,
+                                        sizes, strides);
+}
+
+/// Updates `state` from batch statistics. Ghost (virtual-batch)
+/// normalization updates once per virtual batch, in batch order, each
+/// update over the elements of one virtual batch.
+void updateRunningState(OpBuilder &b, Location loc, const NormSpec &spec,
+                        RankedTensorType xType, Value mean, Value var,
+                        int64_t count, StateValues &state) {
+  auto running = cast<RunningAttr>(spec.running);
+  SmallVector<int64_t> averaged = nonParamStatsAxes(spec, xType.getRank());
+  SmallVector<std::pair<Value, Value>> batches{{mean, var}};
+  if (std::optional<int64_t> ghost = ghostStatsPosition(spec)) {
+    batches.clear();
+    for (int64_t k = 0; k < spec.groups->count; ++k)
+      batches.push_back({sliceStats(b, loc, mean, *ghost, k),
+                         sliceStats(b, loc, var, *ghost, k)});
+    // The remaining non-parameter axes shift down past the sliced one.
+    SmallVector<int64_t> rest;
+    for (int64_t axis : averaged)
+      if (axis != *ghost)
+        rest.push_back(axis > *ghost ? axis - 1 : axis);
+    averaged = rest;
+  }
+  for (auto [batchMean, batchVar] : batches) {
+    auto update = UpdateRunningOp::create(
+        b, loc, state.mean.getType(), state.var.getType(),
+        state.count.getType(), state.mean, state.var, state.count, batchMean,
+        batchVar, b.getI64IntegerAttr(count), running.getMomentum(),
+        MomentumConventionAttr::get(b.getContext(), running.getConvention()),
+        b.getDenseI64ArrayAttr(averaged));
+    state = {update.getNewMean(), update.getNewVar(),
+             update.getNewNumBatchesTracked()};
+  }
+}
+
 /// Training: batch statistics, their application and the running update.
 LogicalResult specializeTrain(NormalizeOp op, const NormSpec &spec,
                               StateValues &state, OpBuilder &b) {
@@ -94,10 +159,6 @@ LogicalResult specializeTrain(NormalizeOp op, const NormSpec &spec,
            << "Expected more than 1 value per channel when training, got "
               "input of type "
            << xType;
-  if (spec.groups && !llvm::is_contained(spec.params, spec.groups->axis))
-    return op.emitOpError(
-        "the running-statistics update of ghost (virtual-batch) "
-        "normalization is not supported yet");
   Location loc = op.getLoc();
   auto running = cast<RunningAttr>(spec.running);
   auto statsType =
@@ -106,19 +167,12 @@ LogicalResult specializeTrain(NormalizeOp op, const NormSpec &spec,
   auto moments = MomentsOp::create(b, loc, statsType, statsType, op.getX(),
                                    op.getReduceAttr(), op.getGroupsAttr(),
                                    b.getBoolAttr(true));
-  auto apply = ApplyOp::create(b, loc, xType, op.getX(), moments.getMean(),
-                               moments.getVar(), op.getScale(), op.getBias(),
-                               op.getReduceAttr(), op.getParamsAttr(),
-                               op.getGroupsAttr(), op.getEpsilonAttr(),
-                               op.getZeroCenteredScaleAttr());
-  auto update = UpdateRunningOp::create(
-      b, loc, state.mean.getType(), state.var.getType(), state.count.getType(),
-      state.mean, state.var, state.count, moments.getMean(), moments.getVar(),
-      b.getI64IntegerAttr(count), running.getMomentum(),
-      MomentumConventionAttr::get(b.getContext(), running.getConvention()),
-      b.getDenseI64ArrayAttr(nonParamStatsAxes(spec, xType.getRank())));
-  state = {update.getNewMean(), update.getNewVar(),
-           update.getNewNumBatchesTracked()};
+  auto apply = ApplyOp::create(
+      b, loc, xType, op.getX(), moments.getMean(), moments.getVar(),
+      op.getScale(), op.getBias(), op.getReduceAttr(), op.getParamsAttr(),
+      op.getGroupsAttr(), op.getEpsilonAttr(), op.getZeroCenteredScaleAttr());
+  updateRunningState(b, loc, spec, xType, moments.getMean(), moments.getVar(),
+                     count, state);
   SmallVector<Value> results{apply.getY()};
   if (!op.getStats().empty()) {
     results.push_back(moments.getMean());

@@ -1,4 +1,5 @@
-//===- ExpandedView.h - A normalization's input with groups split -*- C++ -*-===//
+//===- ExpandedView.h - A normalization's input with groups split -*- C++
+//-*-===//
 //
 // The view of a normalization's input that the linalg builders index: a
 // grouped axis g of size C becomes two dimensions (G, C / G), so that every
@@ -129,7 +130,8 @@ struct ExpandedView {
 
   /// Shape of a parameter tensor in the view (see `expandParam`).
   SmallVector<int64_t> paramViewShape() const {
-    return llvm::map_to_vector(paramDims(), [&](int64_t d) { return shape[d]; });
+    return llvm::map_to_vector(paramDims(),
+                               [&](int64_t d) { return shape[d]; });
   }
 
   /// Iterator types of a reduction onto the parameters: every dimension

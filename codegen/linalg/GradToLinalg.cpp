@@ -112,8 +112,8 @@ SmallVector<Value> mlir::norm::buildNormalizeGrad(OpBuilder &b,
     ops.mean = ops.add(op.getMean(), view.statsMap(ctx));
   ops.rstd = ops.add(op.getRstd(), view.statsMap(ctx));
   if (op.getScale())
-    ops.scale = ops.add(view.expandParam(b, loc, op.getScale()),
-                        view.paramMap(ctx));
+    ops.scale =
+        ops.add(view.expandParam(b, loc, op.getScale()), view.paramMap(ctx));
   ops.zeroCentered = spec.zeroCenteredScale;
   bool center = static_cast<bool>(op.getMean());
   bool batchStats = op.getBatchStats();
@@ -122,9 +122,8 @@ SmallVector<Value> mlir::norm::buildNormalizeGrad(OpBuilder &b,
   // E[g] and E[g * xhat] over each reduction set (batch statistics only).
   SmallVector<Value> sums;
   if (batchStats)
-    sums = reduceInto(b, loc, view, ops, view.statsShape(),
-                      view.statsMap(ctx), view.iterators(), 2,
-                      [](const GradScalars &s) {
+    sums = reduceInto(b, loc, view, ops, view.statsShape(), view.statsMap(ctx),
+                      view.iterators(), 2, [](const GradScalars &s) {
                         Value g = s.g();
                         return SmallVector<Value>{
                             g, arith::MulFOp::create(s.b, s.loc, g, s.xhat())};
@@ -155,11 +154,13 @@ SmallVector<Value> mlir::norm::buildNormalizeGrad(OpBuilder &b,
               };
               if (center)
                 v = arith::SubFOp::create(nb, nloc, v, mean(sumG));
-              Value proj = arith::MulFOp::create(nb, nloc, s.xhat(), mean(sumGX));
+              Value proj =
+                  arith::MulFOp::create(nb, nloc, s.xhat(), mean(sumGX));
               v = arith::SubFOp::create(nb, nloc, v, proj);
             }
             v = arith::MulFOp::create(nb, nloc, v, s.f64(dxOps.rstd));
-            linalg::YieldOp::create(nb, nloc, convertFloat(nb, nloc, v, element));
+            linalg::YieldOp::create(nb, nloc,
+                                    convertFloat(nb, nloc, v, element));
           })
           .getResult(0);
   SmallVector<Value> results{view.collapse(b, loc, dx, xType)};
@@ -170,22 +171,21 @@ SmallVector<Value> mlir::norm::buildNormalizeGrad(OpBuilder &b,
   SmallVector<AffineExpr> paramExprs = llvm::map_to_vector(
       view.paramDims(), [&](int64_t d) { return getAffineDimExpr(d, ctx); });
   AffineMap paramOut = AffineMap::get(view.rank(), 0, paramExprs, ctx);
-  SmallVector<Value> paramSums = reduceInto(
-      b, loc, view, ops, view.paramViewShape(), paramOut,
-      view.paramIterators(), 2, [](const GradScalars &s) {
-        Value dy = s.f64(s.ops.dy);
-        return SmallVector<Value>{
-            arith::MulFOp::create(s.b, s.loc, dy, s.xhat()), dy};
-      });
+  SmallVector<Value> paramSums =
+      reduceInto(b, loc, view, ops, view.paramViewShape(), paramOut,
+                 view.paramIterators(), 2, [](const GradScalars &s) {
+                   Value dy = s.f64(s.ops.dy);
+                   return SmallVector<Value>{
+                       arith::MulFOp::create(s.b, s.loc, dy, s.xhat()), dy};
+                 });
   for (auto [sum, grad] : llvm::zip(paramSums, op.getParamGrads())) {
     auto gradType = cast<RankedTensorType>(grad.getType());
     Type gradElement = gradType.getElementType();
-    Value converted =
-        elementwise(b, loc, sum, view.paramViewShape(), gradElement,
-                    [&](OpBuilder &nb, Location nloc, ValueRange a) {
-                      return SmallVector<Value>{
-                          convertFloat(nb, nloc, a[0], gradElement)};
-                    })[0];
+    Value converted = elementwise(
+        b, loc, sum, view.paramViewShape(), gradElement,
+        [&](OpBuilder &nb, Location nloc, ValueRange a) {
+          return SmallVector<Value>{convertFloat(nb, nloc, a[0], gradElement)};
+        })[0];
     if (converted.getType() != gradType) {
       SmallVector<ReassociationIndices> groups;
       int64_t next = 0;
@@ -195,8 +195,8 @@ SmallVector<Value> mlir::norm::buildNormalizeGrad(OpBuilder &b,
           dims.push_back(next++);
         groups.push_back(dims);
       }
-      converted = tensor::CollapseShapeOp::create(b, loc, gradType, converted,
-                                                  groups);
+      converted =
+          tensor::CollapseShapeOp::create(b, loc, gradType, converted, groups);
     }
     results.push_back(converted);
   }

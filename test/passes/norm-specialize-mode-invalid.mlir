@@ -13,15 +13,6 @@ func.func @one_value_per_channel(%x: tensor<1x3xf32>) -> tensor<1x3xf32> {
 // -----
 
 norm.running_stats @bn : tensor<3xf32>
-func.func @ghost_update(%x: tensor<4x3xf32>) -> tensor<4x3xf32> {
-  // expected-error @+1 {{running-statistics update of ghost (virtual-batch) normalization is not supported yet}}
-  %y = norm.batch_norm %x {virtual_batch = 2 : i64, running = #norm.running<@bn, momentum = 0.1>} : (tensor<4x3xf32>) -> tensor<4x3xf32>
-  return %y : tensor<4x3xf32>
-}
-
-// -----
-
-norm.running_stats @bn : tensor<3xf32>
 // expected-error @+1 {{uses running statistics and is called within the module}}
 func.func @layer(%x: tensor<4x3xf32>) -> tensor<4x3xf32> {
   %y = norm.batch_norm %x {running = #norm.running<@bn, momentum = 0.1>} : (tensor<4x3xf32>) -> tensor<4x3xf32>

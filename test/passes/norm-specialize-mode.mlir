@@ -58,6 +58,26 @@ func.func @instance_norm(%x: tensor<2x4x3x3xf32>) -> tensor<2x4x3x3xf32> {
 
 // -----
 
+// Ghost BatchNorm: statistics per virtual batch of 2; the running statistics
+// are updated once per virtual batch, in order, each over 2 x 3 elements.
+norm.running_stats @ghost : tensor<3xf32>
+// TRAIN-LABEL: func @ghost_batch_norm
+// TRAIN: %[[M:.+]], %[[V:.+]] = norm.moments %{{.+}} over [0, 2] {groups = #norm.groups<axis = 0, count = 2>} : tensor<4x3x3xf32> -> tensor<2x3xf32>, tensor<2x3xf32>
+// TRAIN-DAG: %[[M0:.+]] = tensor.extract_slice %[[M]][0, 0] [1, 3] [1, 1] : tensor<2x3xf32> to tensor<3xf32>
+// TRAIN-DAG: %[[V0:.+]] = tensor.extract_slice %[[V]][0, 0] [1, 3] [1, 1] : tensor<2x3xf32> to tensor<3xf32>
+// TRAIN-DAG: %[[M1:.+]] = tensor.extract_slice %[[M]][1, 0] [1, 3] [1, 1]
+// TRAIN-DAG: %[[V1:.+]] = tensor.extract_slice %[[V]][1, 0] [1, 3] [1, 1]
+// TRAIN: %[[A0:.+]], %[[A1:.+]], %[[A2:.+]] = norm.update_running %{{.+}}, %{{.+}}, %{{.+}} with %[[M0]], %[[V0]] {count = 6 : i64, momentum = 1.000000e-01 : f64}
+// TRAIN: norm.update_running %[[A0]], %[[A1]], %[[A2]] with %[[M1]], %[[V1]] {count = 6 : i64
+// INFER-LABEL: func @ghost_batch_norm
+// INFER: norm.apply %{{.+}} over [0, 2] mean(%{{.+}}) var(%{{.+}}) params [1] :
+func.func @ghost_batch_norm(%x: tensor<4x3x3xf32>) -> tensor<4x3x3xf32> {
+  %y = norm.batch_norm %x {virtual_batch = 2 : i64, running = #norm.running<@ghost, momentum = 0.1>} : (tensor<4x3x3xf32>) -> tensor<4x3x3xf32>
+  return %y : tensor<4x3x3xf32>
+}
+
+// -----
+
 // Without running statistics nothing changes (batch statistics in both modes).
 // TRAIN-LABEL: func @negative_no_running
 // TRAIN-SAME: (%{{.+}}: tensor<4x8xf32>) -> tensor<4x8xf32> attributes {norm.mode = "train"}

@@ -21,8 +21,8 @@ std::string channelGraph(const std::string &op, const std::string &attrs,
   std::string p = tensorType({shape[1]}, dtype);
   return "func.func @f(%x: " + x + ", %w: " + p + ", %b: " + p + ") -> " + x +
          " {\n  %y = norm." + op + " %x scale(%w) bias(%b) {" + attrs +
-         "} : (" + x + ", " + p + ", " + p + ") -> " + x + "\n  return %y : " +
-         x + "\n}\n";
+         "} : (" + x + ", " + p + ", " + p + ") -> " + x +
+         "\n  return %y : " + x + "\n}\n";
 }
 
 /// LayerNorm over (C, H, W) with the per-channel affine applied after it.
@@ -51,9 +51,9 @@ TEST(Equivalence, GroupNormWithOneGroupIsLayerNormOverCHW) {
   Input x = randomInput(rng, shape, DType::F32, 1.0, 2.0);
   Input w = randomInput(rng, {6}, DType::F32, 1.0, 0.5);
   Input b = randomInput(rng, {6}, DType::F32);
-  auto gn = runGraph(channelGraph("group_norm", "num_groups = 1 : i64", shape,
-                                  DType::F32),
-                     {&x, &w, &b});
+  auto gn = runGraph(
+      channelGraph("group_norm", "num_groups = 1 : i64", shape, DType::F32),
+      {&x, &w, &b});
   auto ln = runGraph(layerNormThenAffine(shape), {&x, &w, &b});
   expectClose(gn, ln, toleranceFor(DType::F32), "GroupNorm(1) vs LayerNorm");
 }
@@ -64,11 +64,11 @@ TEST(Equivalence, GroupNormWithChannelGroupsIsInstanceNorm) {
     Input x = randomInput(rng, shape, DType::F32, -1.0, 3.0);
     Input w = randomInput(rng, {shape[1]}, DType::F32, 1.0, 0.5);
     Input b = randomInput(rng, {shape[1]}, DType::F32);
-    auto gn = runGraph(channelGraph("group_norm",
-                                    "num_groups = " + std::to_string(shape[1]) +
-                                        " : i64",
-                                    shape, DType::F32),
-                       {&x, &w, &b});
+    auto gn = runGraph(
+        channelGraph("group_norm",
+                     "num_groups = " + std::to_string(shape[1]) + " : i64",
+                     shape, DType::F32),
+        {&x, &w, &b});
     auto in = runGraph(channelGraph("instance_norm", "channel_axis = 1 : i64",
                                     shape, DType::F32),
                        {&x, &w, &b});
@@ -89,9 +89,9 @@ TEST(MixedPrecision, HalfActivationsUpTo6e4KeepF32Statistics) {
     Input w = randomInput(rng, {3}, DType::F16, 1.0, 0.25);
     Input b = randomInput(rng, {3}, DType::F16, 0.0, 0.25);
     for (const char *op : {"batch_norm", "instance_norm"}) {
-      auto got = runGraph(channelGraph(op, "channel_axis = 1 : i64", shape,
-                                       DType::F16),
-                          {&x, &w, &b});
+      auto got = runGraph(
+          channelGraph(op, "channel_axis = 1 : i64", shape, DType::F16),
+          {&x, &w, &b});
       ref::Spec spec;
       spec.reduce = std::string(op) == "batch_norm"
                         ? std::vector<int64_t>{0, 2, 3}

@@ -101,8 +101,8 @@ std::string gradGraph(const GradCase &c) {
   ref::Shape stats = ref::statsShape(c.shape, c.spec);
   ref::Shape params = ref::paramShape(c.shape, c.spec);
   std::string x = tensorType(c.shape, c.dtype);
-  std::string s = tensorType(stats, c.dtype == DType::F64 ? DType::F64
-                                                          : DType::F32);
+  std::string s =
+      tensorType(stats, c.dtype == DType::F64 ? DType::F64 : DType::F32);
   std::string p = tensorType(params, c.dtype);
   std::string args = "%dy: " + x + ", %x: " + x;
   std::string operands = "%dy, %x over " + list(c.spec.reduce);
@@ -120,8 +120,8 @@ std::string gradGraph(const GradCase &c) {
     operands += " scale(%w)";
     types += ", " + p;
   }
-  std::string attrs = "batch_stats = " +
-                      std::string(c.batchStats ? "true" : "false");
+  std::string attrs =
+      "batch_stats = " + std::string(c.batchStats ? "true" : "false");
   if (c.zeroCentered)
     attrs += ", zero_centered_scale";
   if (c.spec.groups)
@@ -131,8 +131,8 @@ std::string gradGraph(const GradCase &c) {
   std::string results = x + ", " + p + ", " + p;
   return "func.func @f(" + args + ") -> (" + results + ") {\n" +
          "  %dx, %dw, %db = norm.normalize_grad " + operands + " {" + attrs +
-         "} : (" + types + ") -> (" + results + ")\n  return %dx, %dw, %db : " +
-         results + "\n}\n";
+         "} : (" + types + ") -> (" + results +
+         ")\n  return %dx, %dw, %db : " + results + "\n}\n";
 }
 
 class Grad : public ::testing::TestWithParam<GradCase> {};
@@ -177,8 +177,8 @@ TEST_P(Grad, MatchesFloat64Reference) {
           ? ref::normalizeGrad(dy.values, x.values, c.shape, c.spec, scale)
           : ref::normalizeGradFixed(dy.values, x.values, c.shape, c.spec,
                                     m.mean, m.var, scale);
-  Tolerance tol = c.dtype == DType::F64 ? Tolerance{1e-10, 1e-10}
-                                        : Tolerance{1e-4, 1e-4};
+  Tolerance tol =
+      c.dtype == DType::F64 ? Tolerance{1e-10, 1e-10} : Tolerance{1e-4, 1e-4};
   expectClose(got[0], want.dx, tol, c.name + " dx");
   expectClose(got[1], want.dscale, tol, c.name + " dscale");
   expectClose(got[2], want.dbias, tol, c.name + " dbias");

@@ -119,6 +119,55 @@ INSTANTIATE_TEST_SUITE_P(
       return info.param.name;
     });
 
+TEST(Running, GhostBatchNormUpdatesOncePerVirtualBatchInOrder) {
+  // N = 8 in virtual batches of 4: statistics per (virtual batch, channel);
+  // the running statistics see two updates per step, in batch order.
+  ref::Shape shape{8, 3, 2, 2};
+  std::string x = tensorType(shape, DType::F32);
+  std::string graph =
+      "norm.running_stats @layer : tensor<3xf32>\n"
+      "func.func @f(%x: " +
+      x + ") -> " + x +
+      " {\n  %y = norm.batch_norm %x {virtual_batch = 4 : i64, running = "
+      "#norm.running<@layer, momentum = 2.000000e-01>} : (" +
+      x + ") -> " + x + "\n  return %y : " + x + "\n}\n";
+  std::unique_ptr<Session> session = compileSession(graph, {"train", "infer"});
+  ASSERT_TRUE(session);
+  ref::Spec ghost;
+  ghost.reduce = {0, 2, 3};
+  ghost.groups = std::make_pair(0, 2);
+  ghost.params = {1};
+  ref::Spec perBatch = ghost;
+  perBatch.groups.reset();
+  ref::RunningState state{{0, 0, 0}, {1, 1, 1}, 0};
+  std::mt19937_64 rng(21);
+  ASSERT_FALSE(bool(session->train()));
+  for (int step = 1; step <= 3; ++step) {
+    Input in = randomInput(rng, shape, DType::F32, step, 1.0 + step);
+    auto out = run(*session, {&in});
+    ASSERT_EQ(out.size(), 1u);
+    ref::Moments batch;
+    auto want =
+        ref::normalize(in.values, shape, ghost, nullptr, nullptr, &batch);
+    expectClose(out[0], want, toleranceFor(DType::F32),
+                "ghost y step " + std::to_string(step));
+    for (int k = 0; k < 2; ++k) {
+      ref::Moments one;
+      one.mean.assign(batch.mean.begin() + 3 * k,
+                      batch.mean.begin() + 3 * k + 3);
+      one.var.assign(batch.var.begin() + 3 * k, batch.var.begin() + 3 * k + 3);
+      ref::updateRunning(state, one, {3}, perBatch, 4 * 2 * 2, 0.2);
+    }
+    expectState(*session, state, "ghost step " + std::to_string(step));
+  }
+  ASSERT_FALSE(bool(session->eval()));
+  Input in = randomInput(rng, shape, DType::F32);
+  auto want =
+      ref::applyStats(in.values, shape, perBatch, state.mean, state.var);
+  expectClose(run(*session, {&in})[0], want, toleranceFor(DType::F32),
+              "ghost eval");
+}
+
 TEST(Running, SavedStateRoundTripsThroughNpz) {
   ref::Shape shape{4, 3, 2, 2};
   std::string graph = runningGraph(
