@@ -160,7 +160,6 @@ LogicalResult specializeTrain(NormalizeOp op, const NormSpec &spec,
               "input of type "
            << xType;
   Location loc = op.getLoc();
-  auto running = cast<RunningAttr>(spec.running);
   auto statsType =
       RankedTensorType::get(spec.getStatsShape(xType.getShape()),
                             spec.getStatsElementType(xType.getElementType()));
