@@ -256,6 +256,9 @@ LogicalResult UpdateRunningOp::verify() {
       return emitOpError() << "momentum must be in [0, 1], got " << m;
   } else if (getConvention() == MomentumConvention::onnx) {
     return emitOpError("the ONNX convention needs an explicit momentum");
+  } else if (!getCountBatches()) {
+    return emitOpError(
+        "the cumulative average needs count_batches (the number of batches)");
   }
   return success();
 }

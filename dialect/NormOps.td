@@ -220,6 +220,9 @@ def Norm_UpdateRunningOp : Norm_Op<"update_running", [Pure,
     `batch_mean` / `batch_var` may carry leading axes `average_axes` that the
     running statistics do not have (InstanceNorm: one statistic per sample):
     the update then uses their average over those axes, as PyTorch does.
+    With `count_batches = false` num_batches_tracked is left unchanged
+    (PyTorch's InstanceNorm never increments it); the cumulative average
+    needs the count.
 
     ```mlir
     %rm, %rv, %n = norm.update_running %rm0, %rv0, %n0 with %mean, %var
@@ -237,7 +240,8 @@ def Norm_UpdateRunningOp : Norm_Op<"update_running", [Pure,
     OptionalAttr<F64Attr>:$momentum,
     DefaultValuedAttr<Norm_MomentumConvention,
                       "::mlir::norm::MomentumConvention::pytorch">:$convention,
-    DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$average_axes);
+    DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$average_axes,
+    DefaultValuedAttr<BoolAttr, "true">:$count_batches);
   let results = (outs
     AnyRankedTensor:$new_mean,
     AnyRankedTensor:$new_var,

@@ -143,7 +143,10 @@ void updateRunningState(OpBuilder &b, Location loc, const NormSpec &spec,
         state.count.getType(), state.mean, state.var, state.count, batchMean,
         batchVar, b.getI64IntegerAttr(count), running.getMomentum(),
         MomentumConventionAttr::get(b.getContext(), running.getConvention()),
-        b.getDenseI64ArrayAttr(averaged));
+        b.getDenseI64ArrayAttr(averaged),
+        // PyTorch's InstanceNorm (per-instance statistics, averaged) never
+        // increments num_batches_tracked; the cumulative average needs it.
+        b.getBoolAttr(averaged.empty() || !running.getMomentum()));
     state = {update.getNewMean(), update.getNewVar(),
              update.getNewNumBatchesTracked()};
   }

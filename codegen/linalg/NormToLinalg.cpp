@@ -211,8 +211,12 @@ SmallVector<Value> mlir::norm::buildUpdateRunning(OpBuilder &b,
                                           ValueRange{});
   Value one = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(1));
   Value newCount = arith::AddIOp::create(b, loc, count, one);
-  Value newCountTensor = tensor::FromElementsOp::create(
-      b, loc, op.getNumBatchesTracked().getType(), ValueRange{newCount});
+  Value newCountTensor = op.getCountBatches()
+                             ? tensor::FromElementsOp::create(
+                                   b, loc, op.getNumBatchesTracked().getType(),
+                                   ValueRange{newCount})
+                                   .getResult()
+                             : op.getNumBatchesTracked();
   Value momentum;
   if (std::optional<APFloat> m = op.getMomentum()) {
     momentum = floatConstant(b, loc, element, m->convertToDouble());

@@ -684,3 +684,11 @@ func.func @normalize_zero_centered_without_scale(%x: tensor<4x8xf32>) -> tensor<
   %y = norm.normalize %x over [1] params [1] {zero_centered_scale} : (tensor<4x8xf32>) -> tensor<4x8xf32>
   return %y : tensor<4x8xf32>
 }
+
+// -----
+
+func.func @update_running_cumulative_uncounted(%rm: tensor<8xf32>, %n: tensor<i64>) {
+  // expected-error @+1 {{the cumulative average needs count_batches}}
+  %a:3 = norm.update_running %rm, %rm, %n with %rm, %rm {count = 5 : i64, count_batches = false} : tensor<8xf32>, tensor<i64>, tensor<8xf32>
+  return
+}

@@ -135,3 +135,16 @@ func.func @rms_grad_fixed(%dy: tensor<4x8xf32>, %x: tensor<4x8xf32>, %r: tensor<
       : (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4xf32>) -> tensor<4x8xf32>
   return %dx : tensor<4x8xf32>
 }
+
+// -----
+
+// count_batches = false (PyTorch InstanceNorm): num_batches_tracked passes
+// through unchanged.
+// CHECK-LABEL: func @update_running_uncounted
+// CHECK-SAME: %[[N:[^:]+]]: tensor<i64>
+// CHECK-NOT: tensor.from_elements
+// CHECK: return %{{.+}}, %[[N]]
+func.func @update_running_uncounted(%rm: tensor<4xf32>, %n: tensor<i64>) -> (tensor<4xf32>, tensor<i64>) {
+  %a:3 = norm.update_running %rm, %rm, %n with %rm, %rm {count = 5 : i64, momentum = 0.1 : f64, count_batches = false} : tensor<4xf32>, tensor<i64>, tensor<4xf32>
+  return %a#0, %a#2 : tensor<4xf32>, tensor<i64>
+}

@@ -58,6 +58,17 @@ func.func @instance_norm(%x: tensor<2x4x3x3xf32>) -> tensor<2x4x3x3xf32> {
 
 // -----
 
+// PyTorch's InstanceNorm with a momentum never counts batches.
+norm.running_stats @in : tensor<4xf32>
+// TRAIN-LABEL: func @instance_norm_momentum
+// TRAIN: norm.update_running {{.+}} {average_axes = array<i64: 0>, count = 9 : i64, count_batches = false, momentum = 1.000000e-01 : f64}
+func.func @instance_norm_momentum(%x: tensor<2x4x3x3xf32>) -> tensor<2x4x3x3xf32> {
+  %y = norm.instance_norm %x {running = #norm.running<@in, momentum = 0.1>} : (tensor<2x4x3x3xf32>) -> tensor<2x4x3x3xf32>
+  return %y : tensor<2x4x3x3xf32>
+}
+
+// -----
+
 // Ghost BatchNorm: statistics per virtual batch of 2; the running statistics
 // are updated once per virtual batch, in order, each over 2 x 3 elements.
 norm.running_stats @ghost : tensor<3xf32>

@@ -107,7 +107,12 @@ void normc::ref::updateRunning(RunningState &state, const Moments &batch,
   std::vector<double> mean = averageInto(batch.mean, target, numRunning);
   std::vector<double> var = averageInto(batch.var, target, numRunning);
 
-  state.count += 1;
+  // PyTorch's InstanceNorm (per-instance statistics averaged over the batch)
+  // never increments num_batches_tracked; with momentum=None the count is
+  // needed and kept (normc's extension, PyTorch has no such InstanceNorm).
+  bool perInstance = numStats != numRunning;
+  if (!perInstance || !momentum)
+    state.count += 1;
   if (onnx) {
     double m = momentum.value_or(0.9);
     for (int64_t t = 0; t < numRunning; ++t) {

@@ -1,0 +1,126 @@
+"""Runs the same steps in PyTorch and in normc (via norm-run) and compares.
+
+Usage: pytorch_parity.py NORM_RUN NORMC WORKDIR
+
+For BatchNorm2d (momentum 0.1 and None), InstanceNorm2d(track_running_stats),
+LayerNorm and GroupNorm: three training steps then one inference step on the
+same inputs and parameters; outputs must agree to 2e-5 (absolute and
+relative) and running statistics to 1e-5; the .npz normc writes must load
+into the PyTorch module with load_state_dict(strict=True) and reproduce the
+same inference output. Prints one line per case and exits non-zero on any
+mismatch.
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import torch
+
+NORM_RUN, NORMC, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
+torch.manual_seed(0)
+torch.set_num_threads(1)
+failures = 0
+
+
+def graph(op_text, x_shape, c, state):
+    x = "tensor<" + "x".join(map(str, x_shape)) + "xf32>"
+    p = f"tensor<{c}xf32>"
+    decl = f"norm.running_stats @layer : {p}\n" if state else ""
+    return (decl + f"func.func @f(%x: {x}, %w: {p}, %b: {p}) -> {x} {{\n"
+            f"  %y = {op_text} : ({x}, {p}, {p}) -> {x}\n"
+            f"  return %y : {x}\n}}\n")
+
+
+def run(path, mode, inputs, state, steps, tag):
+    files = []
+    for i, a in enumerate(inputs):
+        f = os.path.join(WORK, f"{tag}_in{i}.npy")
+        np.save(f, a.astype(np.float32))
+        files.append("--input=" + f)
+    out = os.path.join(WORK, f"{tag}_{mode}")
+    subprocess.run([NORM_RUN, path, "--mode=" + mode, *files,
+                    "--state=" + state, f"--steps={steps}", "--out=" + out],
+                   check=True, stdout=subprocess.DEVNULL)
+    return np.load(os.path.join(out, "out0.npy"))
+
+
+def close(name, got, want, tol):
+    global failures
+    err = np.max(np.abs(got - want) / (1 + np.abs(want)))
+    ok = np.allclose(got, want, atol=tol, rtol=tol)
+    print(f"{'ok' if ok else 'MISMATCH'} {name}: max scaled error {err:.2e}")
+    failures += not ok
+
+
+def case(name, module, op_text, x_shape, c, state_keys):
+    path = os.path.join(WORK, name + ".mlir")
+    with open(path, "w") as f:
+        f.write(graph(op_text, x_shape, c, bool(state_keys)))
+    artifact = os.path.join(WORK, name)
+    subprocess.run([NORMC, path, "--mode=both", "-o", artifact], check=True,
+                   stdout=subprocess.DEVNULL)
+    state = os.path.join(WORK, name + ".npz")
+    if os.path.exists(state):
+        os.remove(state)
+    w = torch.randn(c) * 0.5 + 1
+    b = torch.randn(c) * 0.5
+    with torch.no_grad():
+        module.weight.copy_(w)
+        module.bias.copy_(b)
+    module.train()
+    for step in range(3):
+        x = torch.randn(*x_shape) * (1 + step) + step
+        got = run(artifact, "train", [x.numpy(), w.numpy(), b.numpy()], state,
+                  1, f"{name}_s{step}")
+        with torch.no_grad():
+            want = module(x).numpy()
+        close(f"{name} train step {step + 1}", got, want, 2e-5)
+    if state_keys:
+        saved = np.load(state)
+        torch_state = module.state_dict()
+        for key in state_keys:
+            close(f"{name} {key}", saved[key].astype(np.float64),
+                  torch_state[key.split(".", 1)[1]].double().numpy(), 1e-5)
+        # normc's keys are PyTorch state_dict keys under the layer's name.
+        fresh = type(module)(*module_args[name], **module_kwargs[name])
+        loaded = {k.split(".", 1)[1]: torch.from_numpy(saved[k])
+                  for k in saved.files}
+        fresh.load_state_dict({**loaded, "weight": w, "bias": b}, strict=True)
+        fresh.eval()
+    module.eval()
+    x = torch.randn(*x_shape) * 2 + 1
+    got = run(artifact, "infer", [x.numpy(), w.numpy(), b.numpy()], state, 1,
+              f"{name}_eval")
+    with torch.no_grad():
+        close(f"{name} eval", got, module(x).numpy(), 2e-5)
+        if state_keys:
+            close(f"{name} eval after load_state_dict", got,
+                  fresh(x).numpy(), 2e-5)
+
+
+module_args = {"bn": (4,), "bn_cumulative": (4,), "in": (4,)}
+module_kwargs = {"bn": {}, "bn_cumulative": {"momentum": None},
+                 "in": {"affine": True, "track_running_stats": True}}
+bn = torch.nn.BatchNorm2d(4, momentum=0.1)
+case("bn", bn, "norm.batch_norm %x scale(%w) bias(%b) {running = "
+     "#norm.running<@layer, momentum = 1.000000e-01>}", (5, 4, 3, 3), 4,
+     ["layer.running_mean", "layer.running_var",
+      "layer.num_batches_tracked"])
+bn_cum = torch.nn.BatchNorm2d(4, momentum=None)
+case("bn_cumulative", bn_cum, "norm.batch_norm %x scale(%w) bias(%b) "
+     "{running = #norm.running<@layer, cumulative>}", (5, 4, 3, 3), 4,
+     ["layer.running_mean", "layer.running_var",
+      "layer.num_batches_tracked"])
+inorm = torch.nn.InstanceNorm2d(4, affine=True, track_running_stats=True)
+case("in", inorm, "norm.instance_norm %x scale(%w) bias(%b) {running = "
+     "#norm.running<@layer, momentum = 1.000000e-01>}", (3, 4, 5, 5), 4,
+     ["layer.running_mean", "layer.running_var",
+      "layer.num_batches_tracked"])
+ln = torch.nn.LayerNorm(16)
+case("ln", ln, "norm.layer_norm %x scale(%w) bias(%b)", (6, 16), 16, [])
+gn = torch.nn.GroupNorm(2, 6)
+case("gn", gn, "norm.group_norm %x scale(%w) bias(%b) {num_groups = 2 : i64}",
+     (3, 6, 4, 4), 6, [])
+print(f"{failures} mismatches")
+sys.exit(1 if failures else 0)
