@@ -86,7 +86,7 @@ static void recordStates(ModuleOp module, normc::Manifest &manifest) {
 
 FailureOr<OwningOpRef<ModuleOp>>
 mlir::norm::lowerGraphForMode(ModuleOp graph, StringRef mode,
-                              normc::Manifest &manifest) {
+                              normc::Manifest &manifest, bool backward) {
   OwningOpRef<ModuleOp> module(cast<ModuleOp>(graph->clone()));
   recordStates(*module, manifest);
   SmallVector<func::FuncOp> entries;
@@ -104,25 +104,52 @@ mlir::norm::lowerGraphForMode(ModuleOp graph, StringRef mode,
 
   NormPipelineOptions options;
   options.mode = mode.str();
+  options.backward = backward;
   PassManager front(graph.getContext());
   buildNormFrontendPipeline(front, options);
   if (failed(front.run(*module)))
     return failure();
 
-  for (func::FuncOp func : entries) {
+  std::string suffix = ("_" + mode).str();
+  for (auto func : module->getOps<func::FuncOp>()) {
+    if (func.isExternal() || !func.isPublic())
+      continue;
+    StringRef symbol = func.getName();
     normc::EntryInfo entry;
-    std::string symbol = func.getName().str();
-    entry.function = symbol.substr(0, symbol.size() - mode.size() - 1);
+    entry.backward = symbol.consume_back("_backward");
+    if (!symbol.consume_back(suffix))
+      continue;
+    entry.function = symbol.str();
     entry.mode = mode.str();
-    entry.symbol = "normc_" + symbol;
+    entry.symbol = "normc_" + func.getName().str();
     FunctionType type = func.getFunctionType();
+    // Backward entries: forward inputs, then gradients of the outputs; their
+    // results are the gradients of the floating-point forward inputs.
+    const normc::EntryInfo *forward =
+        entry.backward ? manifest.findEntry(entry.function, entry.mode)
+                       : nullptr;
+    std::vector<std::string> argNames, resultNames;
+    if (forward) {
+      for (const normc::TensorInfo &t : forward->inputs)
+        if (!t.isState())
+          argNames.push_back(t.name);
+      int j = 0;
+      for (const normc::TensorInfo &t : forward->outputs)
+        if (!t.isState())
+          argNames.push_back("grad_out" + std::to_string(j++));
+      for (const normc::TensorInfo &t : forward->inputs)
+        if (!t.isState() && t.dtype != normc::DType::I64)
+          resultNames.push_back("grad_" + t.name);
+    }
     int user = 0;
     for (auto [i, t] : llvm::enumerate(type.getInputs()))
-      entry.inputs.push_back(
-          describe(t, func.getArgAttrDict(i), "arg" + std::to_string(i)));
+      entry.inputs.push_back(describe(
+          t, func.getArgAttrDict(i),
+          i < argNames.size() ? argNames[i] : "arg" + std::to_string(i)));
     for (auto [i, t] : llvm::enumerate(type.getResults())) {
-      normc::TensorInfo info =
-          describe(t, func.getResultAttrDict(i), "out" + std::to_string(user));
+      normc::TensorInfo info = describe(
+          t, func.getResultAttrDict(i),
+          i < resultNames.size() ? resultNames[i] : "out" + std::to_string(user));
       user += info.isState() ? 0 : 1;
       entry.outputs.push_back(std::move(info));
     }
@@ -131,8 +158,7 @@ mlir::norm::lowerGraphForMode(ModuleOp graph, StringRef mode,
     for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
       func.removeArgAttr(i, "norm.state");
     for (unsigned i = 0, e = func.getNumResults(); i < e; ++i)
-      func.removeResultAttr(i,
-                            StringAttr::get(func.getContext(), "norm.state"));
+      func.removeResultAttr(i, StringAttr::get(func.getContext(), "norm.state"));
   }
   for (auto decl : llvm::make_early_inc_range(module->getOps<RunningStatsOp>()))
     decl.erase();
@@ -165,7 +191,7 @@ mlir::norm::compileGraph(ModuleOp graph, const CompileOptions &options) {
   result.context = std::make_unique<llvm::LLVMContext>();
   for (const std::string &mode : options.modes) {
     FailureOr<OwningOpRef<ModuleOp>> lowered =
-        lowerGraphForMode(graph, mode, result.manifest);
+        lowerGraphForMode(graph, mode, result.manifest, options.backward);
     if (failed(lowered))
       return failure();
     std::unique_ptr<llvm::Module> llvmModule =

@@ -34,6 +34,9 @@ struct CompileOptions {
   std::vector<std::string> modes = {"infer"};
   /// LLVM optimization level (0-3).
   unsigned optLevel = 3;
+  /// Also compile `<function>_<mode>_backward` entries (for every function
+  /// that can be differentiated; others are reported with a warning).
+  bool backward = true;
 };
 
 /// A compiled graph: the LLVM module of every entry and its manifest.
@@ -47,7 +50,8 @@ struct CompiledGraph {
 /// `graph`, renaming every entry to `<function>_<mode>`; records the entries
 /// in `manifest`. Diagnostics go to the context's handler.
 FailureOr<OwningOpRef<ModuleOp>>
-lowerGraphForMode(ModuleOp graph, StringRef mode, normc::Manifest &manifest);
+lowerGraphForMode(ModuleOp graph, StringRef mode, normc::Manifest &manifest,
+                  bool backward = true);
 
 /// Compiles `graph` in every requested mode into one optimized LLVM module.
 FailureOr<CompiledGraph> compileGraph(ModuleOp graph,

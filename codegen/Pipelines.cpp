@@ -25,6 +25,11 @@ using namespace mlir::norm;
 void mlir::norm::buildNormFrontendPipeline(OpPassManager &pm,
                                            const NormPipelineOptions &options) {
   pm.addPass(createNormCanonicalizeNamedPass());
+  if (options.backward) {
+    NormBuildBackwardPassOptions backward;
+    backward.mode = options.mode;
+    pm.addPass(createNormBuildBackwardPass(backward));
+  }
   NormSpecializeModePassOptions specialize;
   specialize.mode = options.mode;
   pm.addPass(createNormSpecializeModePass(specialize));

@@ -23,6 +23,10 @@ struct NormPipelineOptions : public PassPipelineOptions<NormPipelineOptions> {
       *this, "mode",
       llvm::cl::desc("Entry to build: train or infer (running statistics)"),
       llvm::cl::init("infer")};
+  PassOptions::Option<bool> backward{
+      *this, "backward",
+      llvm::cl::desc("Also build <function>_backward for every function"),
+      llvm::cl::init(false)};
 };
 
 /// Target-independent front: norm graph -> linalg on tensors.

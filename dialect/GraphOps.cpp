@@ -53,6 +53,14 @@ LogicalResult ActivationOp::verify() {
   return success();
 }
 
+LogicalResult ActivationGradOp::verify() {
+  if (failed(verifyFloatTensor(*this, getInput().getType(), "input")))
+    return failure();
+  if (getAlpha() && getKind() != ActivationKind::leaky_relu)
+    return emitOpError("'alpha' only applies to leaky_relu");
+  return success();
+}
+
 LogicalResult AddOp::verify() {
   return verifyFloatTensor(*this, getLhs().getType(), "operand");
 }

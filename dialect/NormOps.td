@@ -536,6 +536,30 @@ def Norm_ActivationOp : Norm_Op<"activation", [Pure, Elementwise,
   let hasVerifier = 1;
 }
 
+def Norm_ActivationGradOp : Norm_Op<"activation_grad", [Pure, Elementwise,
+    SameOperandsAndResultType]> {
+  let summary = "gradient of a pointwise activation";
+  let description = [{
+    `dx = dy * f'(x)` for the activation `kind` of `norm.activation` (same
+    `alpha`). The ReLU family recomputes its mask from `x`
+    (`x > 0`), which costs no extra memory traffic.
+
+    ```mlir
+    %dx = norm.activation_grad silu %dy, %x : tensor<8x64xf32>
+    ```
+  }];
+  let arguments = (ins
+    Norm_ActivationKind:$kind,
+    AnyRankedTensor:$output_grad,
+    AnyRankedTensor:$input,
+    OptionalAttr<F64Attr>:$alpha);
+  let results = (outs AnyRankedTensor:$input_grad);
+  let assemblyFormat = [{
+    $kind $output_grad `,` $input attr-dict `:` type($input)
+  }];
+  let hasVerifier = 1;
+}
+
 def Norm_AddOp : Norm_Op<"add", [Pure, Elementwise, Commutative,
     SameOperandsAndResultType]> {
   let summary = "elementwise (residual) addition";

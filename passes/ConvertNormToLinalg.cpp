@@ -68,6 +68,8 @@ static LogicalResult lowerOp(IRRewriter &rewriter, Operation *op) {
     results = buildUpdateRunning(rewriter, update);
   else if (auto activation = dyn_cast<ActivationOp>(op))
     results = {buildActivation(rewriter, activation)};
+  else if (auto grad = dyn_cast<ActivationGradOp>(op))
+    results = {buildActivationGrad(rewriter, grad)};
   else if (auto add = dyn_cast<AddOp>(op))
     results = {buildAdd(rewriter, add)};
   else if (auto grad = dyn_cast<NormalizeGradOp>(op))

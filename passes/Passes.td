@@ -21,6 +21,33 @@ def NormCanonicalizeNamedPass : Pass<"norm-canonicalize-named"> {
   let dependentDialects = ["::mlir::norm::NormDialect"];
 }
 
+def NormBuildBackwardPass : Pass<"norm-build-backward", "::mlir::ModuleOp"> {
+  let summary = "Add a backward function next to every public function";
+  let description = [{
+    For every public function `@f` (after `norm-canonicalize-named`), adds
+    `@f_backward`: it takes f's arguments followed by one gradient per
+    result of f, recomputes the forward pass, and returns the gradient of
+    every floating-point argument (zeros where an argument does not reach a
+    result). Normalizations are differentiated with `norm.normalize_grad`
+    using the statistics of the recomputed forward: batch statistics in
+    training (`mode=train`; running statistics are not updated by a backward
+    call), the running statistics in inference (`mode=infer`);
+    activations with `norm.activation_grad`; residual adds by passing the
+    gradient to both operands (fan-out gradients are summed).
+
+    A function that contains an op without a derivative yet (`norm.conv2d`,
+    or any op outside the norm dialect) gets no backward function, with a
+    warning that names the op.
+  }];
+  let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"train\"",
+           "Statistics of the backward pass: train (batch) or infer (running)">
+  ];
+  let dependentDialects = ["::mlir::norm::NormDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def NormSpecializeModePass : Pass<"norm-specialize-mode", "::mlir::ModuleOp"> {
   let summary = "Build the training or the inference form of a norm graph";
   let description = [{

@@ -42,6 +42,7 @@ normc::jitCompileSource(const std::string &source, const std::string &name,
     return llvm::createStringError(diagnostics);
   mlir::norm::CompileOptions options;
   options.modes = modes;
+  options.backward = true;
   mlir::FailureOr<mlir::norm::CompiledGraph> compiled =
       mlir::norm::compileGraph(*module, options);
   if (mlir::failed(compiled))

@@ -19,9 +19,11 @@ int64_t TensorInfo::numel() const {
 }
 
 const EntryInfo *Manifest::findEntry(const std::string &function,
-                                     const std::string &mode) const {
+                                     const std::string &mode,
+                                     bool backward) const {
   for (const EntryInfo &entry : entries)
-    if (entry.function == function && entry.mode == mode)
+    if (entry.function == function && entry.mode == mode &&
+        entry.backward == backward)
       return &entry;
   return nullptr;
 }
@@ -53,6 +55,8 @@ std::string Manifest::toJSON() const {
     entryList.push_back(json::Object{{"function", e.function},
                                      {"mode", e.mode},
                                      {"symbol", e.symbol},
+                                     {"direction",
+                                      e.backward ? "backward" : "forward"},
                                      {"inputs", std::move(in)},
                                      {"outputs", std::move(out)}});
   }
@@ -196,6 +200,7 @@ llvm::Expected<Manifest> Manifest::fromJSON(llvm::StringRef text,
       return llvm::createStringError(
           r.error.empty() ? source + ": " + where + ": expected an object"
                           : r.error);
+    e.backward = o->getString("direction").value_or("forward") == "backward";
     m.entries.push_back(std::move(e));
   }
   for (auto [i, v] : llvm::enumerate(*states)) {

@@ -133,45 +133,91 @@ static Array &stateArray(StateStore &store, const std::string &key) {
   return store.count(layer);
 }
 
-llvm::Expected<std::vector<const Array *>>
-Session::forward(const std::vector<const Array *> &inputs) {
-  std::vector<const TensorInfo *> expected = userInputs();
+llvm::Expected<std::vector<const void *>>
+Session::checkInputs(const EntryInfo &entry,
+                     const std::vector<const Array *> &inputs) const {
+  std::vector<const TensorInfo *> expected;
+  for (const TensorInfo &t : entry.inputs)
+    if (!t.isState())
+      expected.push_back(&t);
   if (inputs.size() != expected.size())
-    return llvm::createStringError("entry '" + current->symbol + "' takes " +
-                                   std::to_string(expected.size()) +
-                                   " inputs, got " +
-                                   std::to_string(inputs.size()));
+    return llvm::createStringError(
+        "entry '" + entry.symbol + "' takes " +
+        std::to_string(expected.size()) + " inputs, got " +
+        std::to_string(inputs.size()));
   std::vector<const void *> data;
   for (auto [i, t] : llvm::enumerate(expected)) {
     const Array *a = inputs[i];
     if (a->dtype != t->dtype || a->shape != t->shape)
-      return llvm::createStringError("input " + std::to_string(i) + " ('" +
-                                     t->name + "') must be " +
-                                     describe(t->dtype, t->shape) + ", got " +
-                                     describe(a->dtype, a->shape));
+      return llvm::createStringError(
+          "input " + std::to_string(i) + " ('" + t->name + "') must be " +
+          describe(t->dtype, t->shape) + ", got " +
+          describe(a->dtype, a->shape));
     data.push_back(a->data.data());
   }
-  return forwardUnchecked(data);
+  return data;
+}
+
+llvm::Expected<std::vector<const Array *>>
+Session::forward(const std::vector<const Array *> &inputs) {
+  auto data = checkInputs(*current, inputs);
+  if (!data)
+    return data.takeError();
+  return call(*current, currentFn, *data);
 }
 
 std::vector<const Array *>
 Session::forwardUnchecked(const std::vector<const void *> &inputs) {
+  return call(*current, currentFn, inputs);
+}
+
+const EntryInfo *Session::backwardEntry() const {
+  return executable->manifest().findEntry(function, current->mode,
+                                          /*backward=*/true);
+}
+
+llvm::Expected<std::vector<const Array *>>
+Session::backward(const std::vector<const Array *> &inputs,
+                  const std::vector<const Array *> &gradOutputs) {
+  const EntryInfo *entry = backwardEntry();
+  if (!entry)
+    return llvm::createStringError(
+        "function '" + function + "' has no backward entry for mode '" +
+        current->mode +
+        "' (normc reports why when it compiles the graph)");
+  llvm::Expected<EntryFn> fn = executable->lookup(*entry);
+  if (!fn)
+    return fn.takeError();
+  std::vector<const Array *> all(inputs);
+  all.insert(all.end(), gradOutputs.begin(), gradOutputs.end());
+  auto data = checkInputs(*entry, all);
+  if (!data)
+    return data.takeError();
+  return call(*entry, *fn, *data);
+}
+
+std::vector<const Array *>
+Session::call(const EntryInfo &entry, EntryFn fn,
+              const std::vector<const void *> &inputs) {
   DescriptorTable table;
   size_t next = 0;
-  for (const TensorInfo &t : current->inputs) {
+  for (const TensorInfo &t : entry.inputs) {
     if (t.isState())
       table.add(stateArray(store, t.state).data.data(), t.shape);
     else
       table.add(inputs[next++], t.shape);
   }
-  std::vector<Array> &buffers = outputs[current->symbol];
+  std::vector<Array> &buffers = outputs[entry.symbol];
+  if (buffers.empty())
+    for (const TensorInfo &t : entry.outputs)
+      buffers.push_back(Array::zeros(t.dtype, t.shape));
   for (Array &out : buffers)
     table.add(out.data.data(), out.shape);
   std::vector<void *> args = table.pointers();
-  currentFn(args.data());
+  fn(args.data());
 
   std::vector<const Array *> results;
-  for (auto [info, buffer] : llvm::zip(current->outputs, buffers)) {
+  for (auto [info, buffer] : llvm::zip(entry.outputs, buffers)) {
     if (info.isState())
       std::swap(stateArray(store, info.state).data, buffer.data);
     else

@@ -72,6 +72,88 @@ static Value activate(OpBuilder &b, Location loc, ActivationKind kind,
   llvm_unreachable("unknown activation");
 }
 
+/// f'(x) * dy for the activation `kind`, on compute-type scalars.
+static Value activateGrad(OpBuilder &b, Location loc, ActivationKind kind,
+                          double alpha, Value dy, Value x) {
+  Type t = x.getType();
+  auto c = [&](double v) { return floatConstant(b, loc, t, v); };
+  auto mul = [&](Value a, Value v) {
+    return arith::MulFOp::create(b, loc, a, v).getResult();
+  };
+  auto add = [&](Value a, Value v) {
+    return arith::AddFOp::create(b, loc, a, v).getResult();
+  };
+  auto sub = [&](Value a, Value v) {
+    return arith::SubFOp::create(b, loc, a, v).getResult();
+  };
+  auto gt = [&](Value a, Value v) {
+    return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, a, v)
+        .getResult();
+  };
+  auto select = [&](Value cond, Value a, Value v) {
+    return arith::SelectOp::create(b, loc, cond, a, v).getResult();
+  };
+  switch (kind) {
+  case ActivationKind::relu:
+    return select(gt(x, c(0.0)), dy, c(0.0));
+  case ActivationKind::relu6: {
+    Value inside = arith::AndIOp::create(b, loc, gt(x, c(0.0)), gt(c(6.0), x));
+    return select(inside, dy, c(0.0));
+  }
+  case ActivationKind::leaky_relu:
+    return select(gt(x, c(0.0)), dy, mul(dy, c(alpha)));
+  case ActivationKind::gelu_erf: {
+    // Phi(x) + x * phi(x).
+    Value cdf = mul(c(0.5), add(c(1.0), math::ErfOp::create(
+                                            b, loc, mul(x, c(M_SQRT1_2)))));
+    Value pdf = mul(c(1.0 / std::sqrt(2.0 * M_PI)),
+                    math::ExpOp::create(b, loc, mul(c(-0.5), mul(x, x))));
+    return mul(dy, add(cdf, mul(x, pdf)));
+  }
+  case ActivationKind::gelu_tanh: {
+    double k = std::sqrt(2.0 / M_PI);
+    Value x2 = mul(x, x);
+    Value u = mul(c(k), add(x, mul(c(0.044715), mul(x2, x))));
+    Value th = math::TanhOp::create(b, loc, u);
+    Value du = mul(c(k), add(c(1.0), mul(c(3.0 * 0.044715), x2)));
+    Value d = add(mul(c(0.5), add(c(1.0), th)),
+                  mul(mul(c(0.5), x), mul(sub(c(1.0), mul(th, th)), du)));
+    return mul(dy, d);
+  }
+  case ActivationKind::silu:
+  case ActivationKind::sigmoid: {
+    Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+    Value sg = arith::DivFOp::create(b, loc, c(1.0), add(c(1.0), e));
+    Value ds = mul(sg, sub(c(1.0), sg));
+    if (kind == ActivationKind::sigmoid)
+      return mul(dy, ds);
+    return mul(dy, add(sg, mul(x, ds)));
+  }
+  case ActivationKind::tanh: {
+    Value th = math::TanhOp::create(b, loc, x);
+    return mul(dy, sub(c(1.0), mul(th, th)));
+  }
+  }
+  llvm_unreachable("unknown activation");
+}
+
+Value mlir::norm::buildActivationGrad(OpBuilder &b, ActivationGradOp op) {
+  auto type = cast<RankedTensorType>(op.getInput().getType());
+  Type element = type.getElementType();
+  Type compute = computeType(element);
+  ActivationKind kind = op.getKind();
+  double alpha = op.getAlpha() ? op.getAlpha()->convertToDouble() : 0.01;
+  return elementwise(
+      b, op.getLoc(), ValueRange{op.getOutputGrad(), op.getInput()},
+      type.getShape(), element,
+      [&](OpBuilder &nb, Location loc, ValueRange a) {
+        Value dy = convertFloat(nb, loc, a[0], compute);
+        Value x = convertFloat(nb, loc, a[1], compute);
+        Value dx = activateGrad(nb, loc, kind, alpha, dy, x);
+        return SmallVector<Value>{convertFloat(nb, loc, dx, element)};
+      })[0];
+}
+
 Value mlir::norm::buildActivation(OpBuilder &b, ActivationOp op) {
   auto type = cast<RankedTensorType>(op.getInput().getType());
   Type element = type.getElementType();

@@ -26,6 +26,8 @@ Value buildRstd(OpBuilder &b, Location loc, Value var, double epsilon);
 SmallVector<Value> buildUpdateRunning(OpBuilder &b, UpdateRunningOp op);
 /// The activation function elementwise.
 Value buildActivation(OpBuilder &b, ActivationOp op);
+/// dy * f'(x) for the activation.
+Value buildActivationGrad(OpBuilder &b, ActivationGradOp op);
 /// Elementwise sum.
 Value buildAdd(OpBuilder &b, AddOp op);
 /// dx (and dscale, dbias when requested) of a normalization.

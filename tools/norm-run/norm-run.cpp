@@ -2,7 +2,7 @@
 //
 //   norm-run GRAPH.mlir|ARTIFACT_DIR --entry=NAME --mode=train|infer
 //            (--input=FILE.npy ... | --random [--seed=S]) [--state=FILE.npz]
-//            [--steps=N] --out=DIR
+//            [--steps=N] [--grad-output=FILE.npy ...] --out=DIR
 //
 // A graph file is compiled in process (JIT); a directory is an artifact
 // written by normc. Inputs are the entry's user arguments in order;
@@ -52,6 +52,11 @@ static cl::opt<std::string>
 static cl::opt<unsigned> steps("steps", cl::desc("Number of steps to run"),
                                cl::init(1));
 static cl::opt<std::string> outDir("out", cl::desc("Directory for outN.npy"));
+static cl::list<std::string> gradOutputFiles(
+    "grad-output",
+    cl::desc("Gradient of each output (.npy, in result order): after the "
+             "steps, runs the backward entry and writes DIR/grad_argN.npy "
+             "for every floating-point input"));
 
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "norm-run: error: " << message << "\n";
@@ -182,12 +187,38 @@ int main(int argc, char **argv) {
     if (llvm::Error err = writeNpy(path.str().str(), *a))
       return fail(llvm::toString(std::move(err)));
   }
+  unsigned gradients = 0;
+  if (!gradOutputFiles.empty()) {
+    std::vector<Array> gradOutputs;
+    for (const std::string &file : gradOutputFiles) {
+      llvm::Expected<Array> a = readNpy(file);
+      if (!a)
+        return fail(llvm::toString(a.takeError()));
+      gradOutputs.push_back(std::move(*a));
+    }
+    std::vector<const Array *> gradPtrs;
+    for (const Array &a : gradOutputs)
+      gradPtrs.push_back(&a);
+    auto grads = (*session)->backward(inputPtrs, gradPtrs);
+    if (!grads)
+      return fail(llvm::toString(grads.takeError()));
+    const EntryInfo *entry = (*session)->backwardEntry();
+    for (auto [info, a] : llvm::zip(entry->outputs, *grads)) {
+      llvm::SmallString<256> path(outDir);
+      llvm::sys::path::append(path, info.name + ".npy");
+      if (llvm::Error err = writeNpy(path.str().str(), *a))
+        return fail(llvm::toString(std::move(err)));
+      ++gradients;
+    }
+  }
   if (!statePath.empty() && mode == "train")
     if (llvm::Error err = (*session)->saveState(statePath))
       return fail(llvm::toString(std::move(err)));
   llvm::outs() << "norm-run: " << *function << " (" << mode << "), " << steps
                << " step(s), " << llvm::format("%.3f", seconds * 1e3 / steps)
-               << " ms/step; wrote " << results.size() << " output(s) to "
-               << outDir << "\n";
+               << " ms/step; wrote " << results.size() << " output(s)";
+  if (!gradOutputFiles.empty())
+    llvm::outs() << " and " << gradients << " gradient(s)";
+  llvm::outs() << " to " << outDir << "\n";
   return 0;
 }

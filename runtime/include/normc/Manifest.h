@@ -45,6 +45,10 @@ struct EntryInfo {
   std::vector<TensorInfo> inputs;
   /// Results in order: user outputs, then running statistics (out, train).
   std::vector<TensorInfo> outputs;
+  /// A backward entry: inputs are the forward's user inputs, one gradient
+  /// per forward output (`grad_out<j>`), then running statistics; outputs
+  /// are the gradients of the floating-point inputs (`grad_arg<i>`).
+  bool backward = false;
 };
 
 /// Running statistics of one normalization layer.
@@ -63,9 +67,10 @@ struct Manifest {
   std::vector<EntryInfo> entries;
   std::vector<StateInfo> states;
 
-  /// The entry for `function` in `mode`, or null.
+  /// The forward (or backward) entry for `function` in `mode`, or null.
   const EntryInfo *findEntry(const std::string &function,
-                             const std::string &mode) const;
+                             const std::string &mode,
+                             bool backward = false) const;
   /// Serializes to JSON text.
   std::string toJSON() const;
   /// Parses JSON text; errors name `source` and the offending field.

@@ -46,6 +46,18 @@ public:
   llvm::Expected<std::vector<const Array *>>
   forward(const std::vector<const Array *> &inputs);
 
+  /// Runs the backward entry of the current mode: gradients of the
+  /// floating-point user inputs (in order) given the same `inputs` as
+  /// `forward` and one gradient per user output. Training-mode backward uses
+  /// batch statistics and does not update running statistics; inference
+  /// backward treats the running statistics as constants. Outputs are owned
+  /// by the session and valid until the next backward call.
+  llvm::Expected<std::vector<const Array *>>
+  backward(const std::vector<const Array *> &inputs,
+           const std::vector<const Array *> &gradOutputs);
+  /// The backward entry of the current mode, or null if none was compiled.
+  const EntryInfo *backwardEntry() const;
+
   /// Runs the current entry on raw input buffers (C order, the declared
   /// dtypes and shapes; not checked) and returns the user outputs, owned by
   /// the session and valid until the next call. Used by the C API.
@@ -64,6 +76,13 @@ public:
 private:
   Session(std::shared_ptr<Executable> executable, std::string function);
   llvm::Error select(const std::string &mode);
+  /// Checks `inputs` against the user inputs of `entry`.
+  llvm::Expected<std::vector<const void *>>
+  checkInputs(const EntryInfo &entry,
+              const std::vector<const Array *> &inputs) const;
+  /// Calls `fn` (the code of `entry`) on raw user inputs.
+  std::vector<const Array *> call(const EntryInfo &entry, EntryFn fn,
+                                  const std::vector<const void *> &inputs);
 
   std::shared_ptr<Executable> executable;
   std::string function;

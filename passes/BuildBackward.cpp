@@ -1,0 +1,221 @@
+//===- BuildBackward.cpp - Backward functions of norm graphs --------------===//
+//
+// The norm-build-backward pass: reverse-mode differentiation of functions
+// made of norm ops. The backward function recomputes the forward pass and
+// sweeps its ops in reverse, accumulating gradients per value.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace mlir {
+namespace norm {
+#define GEN_PASS_DEF_NORMBUILDBACKWARDPASS
+#include "passes/Passes.h.inc"
+} // namespace norm
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::norm;
+
+namespace {
+/// True for tensors whose gradient is tracked.
+bool isDifferentiable(Value v) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  return type && isa<FloatType>(type.getElementType());
+}
+
+/// Gradients accumulated per value while sweeping in reverse.
+class GradientMap {
+public:
+  explicit GradientMap(OpBuilder &b) : b(b) {}
+
+  void accumulate(Value v, Value grad, Location loc) {
+    if (!grad || !isDifferentiable(v))
+      return;
+    auto [it, inserted] = grads.try_emplace(v, grad);
+    if (!inserted)
+      it->second = AddOp::create(b, loc, it->second, grad);
+  }
+  Value lookup(Value v) const { return grads.lookup(v); }
+
+private:
+  OpBuilder &b;
+  DenseMap<Value, Value> grads;
+};
+
+/// True for a normalization whose inference-mode statistics (running, per
+/// channel) differ in shape from its batch statistics (per instance).
+bool hasPerInstanceRunningStats(NormalizeOp op) {
+  if (!op.getRunningAttr())
+    return false;
+  NormSpec spec = op.getSpec();
+  ArrayRef<int64_t> shape =
+      cast<RankedTensorType>(op.getX().getType()).getShape();
+  return spec.getStatsShape(shape) != spec.getParamShape(shape);
+}
+
+/// The first op in `func` that has no derivative (in inference mode when
+/// `!train`), or null.
+Operation *findNonDifferentiable(func::FuncOp func, bool train) {
+  Operation *found = nullptr;
+  func.walk([&](Operation *op) {
+    if (found || isa<func::ReturnOp>(op) || op == func.getOperation())
+      return;
+    auto norm = dyn_cast<NormalizeOp>(op);
+    if (!isa<AddOp, ActivationOp, NormalizeOp>(op) ||
+        (norm && !train && hasPerInstanceRunningStats(norm)))
+      found = op;
+  });
+  return found;
+}
+
+/// Differentiates one normalization; `op` gains mean / rstd results.
+LogicalResult differentiateNormalize(OpBuilder &b, NormalizeOp op, Value dy,
+                                     bool batchStats, GradientMap &grads) {
+  if (!op.getStats().empty())
+    for (Value stat : op.getStats())
+      if (grads.lookup(stat))
+        return op.emitOpError(
+            "differentiating through returned statistics is not supported");
+  NormSpec spec = op.getSpec();
+  if (op.getStats().empty()) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(op);
+    NormalizeOp withStats = buildNormalize(b, op.getLoc(), spec, op.getX(),
+                                           op.getScale(), op.getBias(),
+                                           /*withStats=*/true);
+    op.getY().replaceAllUsesWith(withStats.getY());
+    op.erase();
+    op = withStats;
+  }
+  Location loc = op.getLoc();
+  bool affine = op.getScale() || op.getBias();
+  SmallVector<Type> types{op.getX().getType()};
+  if (affine) {
+    auto xType = cast<RankedTensorType>(op.getX().getType());
+    Type element = op.getScale()
+                       ? getElementTypeOrSelf(op.getScale().getType())
+                       : getElementTypeOrSelf(op.getBias().getType());
+    types.append(2, RankedTensorType::get(
+                        spec.getParamShape(xType.getShape()), element));
+  }
+  auto grad = NormalizeGradOp::create(
+      b, loc, types, dy, op.getX(), spec.center ? op.getMean() : Value(),
+      op.getRstd(), op.getScale(), op.getReduceAttr(), op.getParamsAttr(),
+      op.getGroupsAttr(), b.getBoolAttr(batchStats),
+      op.getZeroCenteredScaleAttr());
+  grads.accumulate(op.getX(), grad.getDx(), loc);
+  if (affine) {
+    if (op.getScale())
+      grads.accumulate(op.getScale(), grad.getParamGrads()[0], loc);
+    if (op.getBias())
+      grads.accumulate(op.getBias(), grad.getParamGrads()[1], loc);
+  }
+  return success();
+}
+
+/// Builds `<name>_backward` for `forward`; fails with a diagnostic.
+LogicalResult buildBackward(func::FuncOp forward, bool train) {
+  OpBuilder b(forward->getContext());
+  b.setInsertionPointAfter(forward);
+  auto backward = cast<func::FuncOp>(b.clone(*forward));
+  backward.setName((forward.getName() + "_backward").str());
+  if (train)
+    backward.walk([](NormalizeOp op) { op.removeRunningAttr(); });
+  Block &body = backward.getBody().front();
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  Location loc = ret.getLoc();
+  unsigned numInputs = body.getNumArguments();
+  SmallVector<Value> gradOutputs;
+  for (Type t : forward.getFunctionType().getResults())
+    gradOutputs.push_back(body.addArgument(t, loc));
+
+  b.setInsertionPoint(ret);
+  GradientMap grads(b);
+  for (auto [value, grad] : llvm::zip(ret.getOperands(), gradOutputs))
+    grads.accumulate(value, grad, loc);
+  SmallVector<Operation *> ops;
+  for (Operation &op : body.without_terminator())
+    ops.push_back(&op);
+  for (Operation *op : llvm::reverse(ops)) {
+    if (auto add = dyn_cast<AddOp>(op)) {
+      Value g = grads.lookup(add.getOutput());
+      grads.accumulate(add.getLhs(), g, add.getLoc());
+      grads.accumulate(add.getRhs(), g, add.getLoc());
+    } else if (auto act = dyn_cast<ActivationOp>(op)) {
+      if (Value g = grads.lookup(act.getOutput()))
+        grads.accumulate(act.getInput(),
+                         ActivationGradOp::create(b, act.getLoc(),
+                                                  act.getKind(), g,
+                                                  act.getInput(),
+                                                  act.getAlphaAttr()),
+                         act.getLoc());
+    } else if (auto norm = dyn_cast<NormalizeOp>(op)) {
+      if (Value g = grads.lookup(norm.getY()))
+        if (failed(differentiateNormalize(b, norm, g,
+                                          train || !norm.getRunningAttr(),
+                                          grads)))
+          return failure();
+    }
+  }
+
+  SmallVector<Value> results;
+  SmallVector<Type> resultTypes;
+  for (unsigned i = 0; i < numInputs; ++i) {
+    Value arg = body.getArgument(i);
+    if (!isDifferentiable(arg))
+      continue;
+    Value g = grads.lookup(arg);
+    if (!g) {
+      auto type = cast<RankedTensorType>(arg.getType());
+      g = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(
+                      type, b.getFloatAttr(type.getElementType(), 0.0)));
+    }
+    results.push_back(g);
+    resultTypes.push_back(g.getType());
+  }
+  func::ReturnOp::create(b, loc, results);
+  ret.erase();
+  SmallVector<Type> inputTypes(body.getArgumentTypes());
+  backward.setFunctionType(b.getFunctionType(inputTypes, resultTypes));
+  backward.setAllResultAttrs(ArrayRef<DictionaryAttr>{});
+  SmallVector<DictionaryAttr> argAttrs(inputTypes.size(),
+                                       b.getDictionaryAttr({}));
+  backward.setAllArgAttrs(argAttrs);
+  return success();
+}
+
+struct NormBuildBackwardPass final
+    : mlir::norm::impl::NormBuildBackwardPassBase<NormBuildBackwardPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (mode != "train" && mode != "infer") {
+      getOperation().emitError()
+          << "norm-build-backward: mode must be 'train' or 'infer', got '"
+          << mode << "'";
+      return signalPassFailure();
+    }
+    SmallVector<func::FuncOp> functions;
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (func.isPublic() && !func.isExternal())
+        functions.push_back(func);
+    for (func::FuncOp func : functions) {
+      if (!func.getBody().hasOneBlock())
+        continue;
+      if (Operation *op = findNonDifferentiable(func, mode == "train")) {
+        func.emitWarning() << "no backward function for @" << func.getName()
+                           << ": '" << op->getName()
+                           << "' has no derivative yet";
+        continue;
+      }
+      if (failed(buildBackward(func, mode == "train")))
+        return signalPassFailure();
+    }
+  }
+};
+} // namespace
