@@ -147,9 +147,10 @@ mlir::norm::lowerGraphForMode(ModuleOp graph, StringRef mode,
           t, func.getArgAttrDict(i),
           i < argNames.size() ? argNames[i] : "arg" + std::to_string(i)));
     for (auto [i, t] : llvm::enumerate(type.getResults())) {
-      normc::TensorInfo info = describe(
-          t, func.getResultAttrDict(i),
-          i < resultNames.size() ? resultNames[i] : "out" + std::to_string(user));
+      normc::TensorInfo info =
+          describe(t, func.getResultAttrDict(i),
+                   i < resultNames.size() ? resultNames[i]
+                                          : "out" + std::to_string(user));
       user += info.isState() ? 0 : 1;
       entry.outputs.push_back(std::move(info));
     }
@@ -158,7 +159,8 @@ mlir::norm::lowerGraphForMode(ModuleOp graph, StringRef mode,
     for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
       func.removeArgAttr(i, "norm.state");
     for (unsigned i = 0, e = func.getNumResults(); i < e; ++i)
-      func.removeResultAttr(i, StringAttr::get(func.getContext(), "norm.state"));
+      func.removeResultAttr(i,
+                            StringAttr::get(func.getContext(), "norm.state"));
   }
   for (auto decl : llvm::make_early_inc_range(module->getOps<RunningStatsOp>()))
     decl.erase();

@@ -37,6 +37,7 @@ void mlir::norm::buildNormFrontendPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCSEPass());
+  pm.addPass(createNormCopyAliasedResultsPass());
 }
 
 /// Marks every function for a C-callable wrapper (`_mlir_ciface_<name>`).

@@ -96,11 +96,10 @@ LogicalResult differentiateNormalize(OpBuilder &b, NormalizeOp op, Value dy,
   SmallVector<Type> types{op.getX().getType()};
   if (affine) {
     auto xType = cast<RankedTensorType>(op.getX().getType());
-    Type element = op.getScale()
-                       ? getElementTypeOrSelf(op.getScale().getType())
-                       : getElementTypeOrSelf(op.getBias().getType());
-    types.append(2, RankedTensorType::get(
-                        spec.getParamShape(xType.getShape()), element));
+    Type element = op.getScale() ? getElementTypeOrSelf(op.getScale().getType())
+                                 : getElementTypeOrSelf(op.getBias().getType());
+    types.append(2, RankedTensorType::get(spec.getParamShape(xType.getShape()),
+                                          element));
   }
   auto grad = NormalizeGradOp::create(
       b, loc, types, dy, op.getX(), spec.center ? op.getMean() : Value(),
@@ -147,17 +146,15 @@ LogicalResult buildBackward(func::FuncOp forward, bool train) {
       grads.accumulate(add.getRhs(), g, add.getLoc());
     } else if (auto act = dyn_cast<ActivationOp>(op)) {
       if (Value g = grads.lookup(act.getOutput()))
-        grads.accumulate(act.getInput(),
-                         ActivationGradOp::create(b, act.getLoc(),
-                                                  act.getKind(), g,
-                                                  act.getInput(),
-                                                  act.getAlphaAttr()),
-                         act.getLoc());
+        grads.accumulate(
+            act.getInput(),
+            ActivationGradOp::create(b, act.getLoc(), act.getKind(), g,
+                                     act.getInput(), act.getAlphaAttr()),
+            act.getLoc());
     } else if (auto norm = dyn_cast<NormalizeOp>(op)) {
       if (Value g = grads.lookup(norm.getY()))
-        if (failed(differentiateNormalize(b, norm, g,
-                                          train || !norm.getRunningAttr(),
-                                          grads)))
+        if (failed(differentiateNormalize(
+                b, norm, g, train || !norm.getRunningAttr(), grads)))
           return failure();
     }
   }
@@ -172,8 +169,9 @@ LogicalResult buildBackward(func::FuncOp forward, bool train) {
     if (!g) {
       auto type = cast<RankedTensorType>(arg.getType());
       g = arith::ConstantOp::create(
-          b, loc, DenseElementsAttr::get(
-                      type, b.getFloatAttr(type.getElementType(), 0.0)));
+          b, loc,
+          DenseElementsAttr::get(type,
+                                 b.getFloatAttr(type.getElementType(), 0.0)));
     }
     results.push_back(g);
     resultTypes.push_back(g.getType());

@@ -38,11 +38,10 @@ static LogicalResult splitNormalize(IRRewriter &rewriter, NormalizeOp op) {
       rewriter, loc, statsType, statsType, op.getX(), op.getReduceAttr(),
       op.getGroupsAttr(), rewriter.getBoolAttr(spec.center));
   Value mean = spec.center ? moments.getMean() : Value();
-  auto apply = ApplyOp::create(rewriter, loc, xType, op.getX(), mean,
-                               moments.getVar(), op.getScale(), op.getBias(),
-                               op.getReduceAttr(), op.getParamsAttr(),
-                               op.getGroupsAttr(), op.getEpsilonAttr(),
-                               op.getZeroCenteredScaleAttr());
+  auto apply = ApplyOp::create(
+      rewriter, loc, xType, op.getX(), mean, moments.getVar(), op.getScale(),
+      op.getBias(), op.getReduceAttr(), op.getParamsAttr(), op.getGroupsAttr(),
+      op.getEpsilonAttr(), op.getZeroCenteredScaleAttr());
   SmallVector<Value> results{apply.getY()};
   if (!op.getStats().empty()) {
     results.push_back(moments.getMean());

@@ -97,6 +97,19 @@ def ConvertNormToLinalgPass : Pass<"convert-norm-to-linalg"> {
                            "::mlir::math::MathDialect"];
 }
 
+def NormCopyAliasedResultsPass : Pass<"norm-copy-aliased-results", "::mlir::ModuleOp"> {
+  let summary = "Give every returned tensor its own value";
+  let description = [{
+    Entry results become caller-provided output buffers. A function that
+    returns one of its arguments, or the same value twice (a residual
+    gradient reaches two inputs unchanged), gets a `linalg.copy` into a fresh
+    tensor for each repeated or argument result, so every output buffer is
+    written exactly once.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def NormEmitCInterfacePass : Pass<"norm-emit-c-interface", "::mlir::ModuleOp"> {
   let summary = "Give every defined function a C-callable wrapper";
   let description = [{

@@ -28,6 +28,7 @@ normc::jitCompileSource(const std::string &source, const std::string &name,
   mlir::DialectRegistry registry;
   mlir::norm::registerNormCompilerDialects(registry);
   mlir::MLIRContext context(registry);
+  context.printOpOnDiagnostic(false);
   context.loadAllAvailableDialects();
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(

@@ -52,13 +52,13 @@ std::string Manifest::toJSON() const {
       in.push_back(tensorToJSON(t));
     for (const TensorInfo &t : e.outputs)
       out.push_back(tensorToJSON(t));
-    entryList.push_back(json::Object{{"function", e.function},
-                                     {"mode", e.mode},
-                                     {"symbol", e.symbol},
-                                     {"direction",
-                                      e.backward ? "backward" : "forward"},
-                                     {"inputs", std::move(in)},
-                                     {"outputs", std::move(out)}});
+    entryList.push_back(
+        json::Object{{"function", e.function},
+                     {"mode", e.mode},
+                     {"symbol", e.symbol},
+                     {"direction", e.backward ? "backward" : "forward"},
+                     {"inputs", std::move(in)},
+                     {"outputs", std::move(out)}});
   }
   json::Array stateList;
   for (const StateInfo &s : states)

@@ -141,18 +141,18 @@ Session::checkInputs(const EntryInfo &entry,
     if (!t.isState())
       expected.push_back(&t);
   if (inputs.size() != expected.size())
-    return llvm::createStringError(
-        "entry '" + entry.symbol + "' takes " +
-        std::to_string(expected.size()) + " inputs, got " +
-        std::to_string(inputs.size()));
+    return llvm::createStringError("entry '" + entry.symbol + "' takes " +
+                                   std::to_string(expected.size()) +
+                                   " inputs, got " +
+                                   std::to_string(inputs.size()));
   std::vector<const void *> data;
   for (auto [i, t] : llvm::enumerate(expected)) {
     const Array *a = inputs[i];
     if (a->dtype != t->dtype || a->shape != t->shape)
-      return llvm::createStringError(
-          "input " + std::to_string(i) + " ('" + t->name + "') must be " +
-          describe(t->dtype, t->shape) + ", got " +
-          describe(a->dtype, a->shape));
+      return llvm::createStringError("input " + std::to_string(i) + " ('" +
+                                     t->name + "') must be " +
+                                     describe(t->dtype, t->shape) + ", got " +
+                                     describe(a->dtype, a->shape));
     data.push_back(a->data.data());
   }
   return data;
@@ -183,8 +183,7 @@ Session::backward(const std::vector<const Array *> &inputs,
   if (!entry)
     return llvm::createStringError(
         "function '" + function + "' has no backward entry for mode '" +
-        current->mode +
-        "' (normc reports why when it compiles the graph)");
+        current->mode + "' (normc reports why when it compiles the graph)");
   llvm::Expected<EntryFn> fn = executable->lookup(*entry);
   if (!fn)
     return fn.takeError();

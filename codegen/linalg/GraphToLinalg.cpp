@@ -104,8 +104,8 @@ static Value activateGrad(OpBuilder &b, Location loc, ActivationKind kind,
     return select(gt(x, c(0.0)), dy, mul(dy, c(alpha)));
   case ActivationKind::gelu_erf: {
     // Phi(x) + x * phi(x).
-    Value cdf = mul(c(0.5), add(c(1.0), math::ErfOp::create(
-                                            b, loc, mul(x, c(M_SQRT1_2)))));
+    Value cdf = mul(
+        c(0.5), add(c(1.0), math::ErfOp::create(b, loc, mul(x, c(M_SQRT1_2)))));
     Value pdf = mul(c(1.0 / std::sqrt(2.0 * M_PI)),
                     math::ExpOp::create(b, loc, mul(c(-0.5), mul(x, x))));
     return mul(dy, add(cdf, mul(x, pdf)));
@@ -145,8 +145,7 @@ Value mlir::norm::buildActivationGrad(OpBuilder &b, ActivationGradOp op) {
   double alpha = op.getAlpha() ? op.getAlpha()->convertToDouble() : 0.01;
   return elementwise(
       b, op.getLoc(), ValueRange{op.getOutputGrad(), op.getInput()},
-      type.getShape(), element,
-      [&](OpBuilder &nb, Location loc, ValueRange a) {
+      type.getShape(), element, [&](OpBuilder &nb, Location loc, ValueRange a) {
         Value dy = convertFloat(nb, loc, a[0], compute);
         Value x = convertFloat(nb, loc, a[1], compute);
         Value dx = activateGrad(nb, loc, kind, alpha, dy, x);

@@ -169,6 +169,7 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   norm::registerNormCompilerDialects(registry);
   MLIRContext context(registry);
+  context.printOpOnDiagnostic(false);
   context.loadAllAvailableDialects();
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler(sourceMgr, &context);

@@ -1,5 +1,9 @@
 """Runs the same steps in PyTorch and in normc (via norm-run) and compares.
 
+Gradients (norm-run --grad-output) of x, scale and bias are compared with
+PyTorch autograd for BatchNorm (training), LayerNorm, GroupNorm and
+InstanceNorm to 1e-4.
+
 Usage: pytorch_parity.py NORM_RUN NORMC WORKDIR
 
 For BatchNorm2d (momentum 0.1 and None), InstanceNorm2d(track_running_stats),
@@ -122,5 +126,47 @@ case("ln", ln, "norm.layer_norm %x scale(%w) bias(%b)", (6, 16), 16, [])
 gn = torch.nn.GroupNorm(2, 6)
 case("gn", gn, "norm.group_norm %x scale(%w) bias(%b) {num_groups = 2 : i64}",
      (3, 6, 4, 4), 6, [])
+
+
+def grad_case(name, op_text, forward, x_shape, c):
+    """Gradients of x, scale and bias from norm-run --grad-output vs autograd."""
+    path = os.path.join(WORK, name + ".mlir")
+    with open(path, "w") as f:
+        f.write(graph(op_text, x_shape, c, False))
+    x = torch.randn(*x_shape, dtype=torch.float64) * 2 + 1
+    w = torch.randn(c, dtype=torch.float64) * 0.5 + 1
+    b = torch.randn(c, dtype=torch.float64) * 0.5
+    g = torch.randn(*x_shape, dtype=torch.float64)
+    files = []
+    for i, a in enumerate([x, w, b]):
+        fn = os.path.join(WORK, f"{name}_in{i}.npy")
+        np.save(fn, a.numpy().astype(np.float32))
+        files.append("--input=" + fn)
+    gfile = os.path.join(WORK, f"{name}_g.npy")
+    np.save(gfile, g.numpy().astype(np.float32))
+    out = os.path.join(WORK, name + "_grads")
+    subprocess.run([NORM_RUN, path, "--mode=train", *files,
+                    "--grad-output=" + gfile, "--out=" + out], check=True,
+                   stdout=subprocess.DEVNULL)
+    leaves = [t.float().double().requires_grad_() for t in (x, w, b)]
+    forward(*leaves).backward(g.float().double())
+    for i, leaf in enumerate(leaves):
+        got = np.load(os.path.join(out, f"grad_arg{i}.npy")).astype(np.float64)
+        close(f"{name} grad {['x', 'scale', 'bias'][i]}", got,
+              leaf.grad.numpy(), 1e-4)
+
+
+F = torch.nn.functional
+grad_case("grad_bn", "norm.batch_norm %x scale(%w) bias(%b)",
+          lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+          (5, 4, 3, 3), 4)
+grad_case("grad_ln", "norm.layer_norm %x scale(%w) bias(%b)",
+          lambda x, w, b: F.layer_norm(x, (16,), w, b), (6, 16), 16)
+grad_case("grad_gn", "norm.group_norm %x scale(%w) bias(%b) "
+          "{num_groups = 2 : i64}",
+          lambda x, w, b: F.group_norm(x, 2, w, b), (3, 6, 4, 4), 6)
+grad_case("grad_in", "norm.instance_norm %x scale(%w) bias(%b)",
+          lambda x, w, b: F.instance_norm(x, weight=w, bias=b),
+          (3, 4, 5, 5), 4)
 print(f"{failures} mismatches")
 sys.exit(1 if failures else 0)

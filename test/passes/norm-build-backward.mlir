@@ -1,0 +1,51 @@
+// RUN: norm-opt --pass-pipeline="builtin.module(norm-canonicalize-named, norm-build-backward{mode=train})" -split-input-file -verify-diagnostics %s | FileCheck %s --check-prefix=TRAIN
+// RUN: norm-opt --pass-pipeline="builtin.module(norm-canonicalize-named, norm-build-backward{mode=infer})" -split-input-file -verify-diagnostics %s | FileCheck %s --check-prefix=INFER
+
+// Residual add -> BatchNorm (running statistics) -> ReLU -> residual add.
+// The backward function recomputes the forward with saved mean / rstd,
+// differentiates ReLU from its input, BatchNorm with batch statistics in
+// training (running statistics untouched) and with the running statistics in
+// inference, and sums the two gradients that reach %x.
+norm.running_stats @bn : tensor<3xf32>
+// TRAIN-LABEL: func.func @block_backward
+// TRAIN-SAME: (%[[X:.+]]: tensor<4x3xf32>, %[[R:.+]]: tensor<4x3xf32>, %[[W:.+]]: tensor<3xf32>, %[[B:.+]]: tensor<3xf32>, %[[G:.+]]: tensor<4x3xf32>) -> (tensor<4x3xf32>, tensor<4x3xf32>, tensor<3xf32>, tensor<3xf32>)
+// TRAIN: %[[A:.+]] = norm.add %[[X]], %[[R]]
+// TRAIN: %[[Y:.+]], %[[S:.+]]:2 = norm.normalize %[[A]] over [0] params [1] scale(%[[W]]) bias(%[[B]]) :
+// TRAIN-NOT: running
+// TRAIN: %[[DR:.+]] = norm.activation_grad relu %[[G]], %[[Y]]
+// TRAIN: %[[DX:.+]], %[[DP:.+]]:2 = norm.normalize_grad %[[DR]], %[[A]] over [0] mean(%[[S]]#0) rstd(%[[S]]#1) params [1] scale(%[[W]]) :
+// TRAIN: %[[SUM:.+]] = norm.add %[[G]], %[[DX]]
+// TRAIN: return %[[SUM]], %[[DX]], %[[DP]]#0, %[[DP]]#1
+// INFER-LABEL: func.func @block_backward
+// INFER: norm.normalize %{{.+}} {running = #norm.running<@bn, momentum = 1.000000e-01>}
+// INFER: norm.normalize_grad {{.+}} {batch_stats = false}
+func.func @block(%x: tensor<4x3xf32>, %r: tensor<4x3xf32>, %w: tensor<3xf32>, %b: tensor<3xf32>) -> tensor<4x3xf32> {
+  %a = norm.add %x, %r : tensor<4x3xf32>
+  %y = norm.batch_norm %a scale(%w) bias(%b) {running = #norm.running<@bn, momentum = 0.1>} : (tensor<4x3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<4x3xf32>
+  %z = norm.activation relu %y : tensor<4x3xf32>
+  %s = norm.add %z, %x : tensor<4x3xf32>
+  return %s : tensor<4x3xf32>
+}
+
+// -----
+
+// An input that does not reach the output gets a zero gradient.
+// TRAIN-LABEL: func.func @unused_backward
+// TRAIN: %[[DX:.+]] = norm.normalize_grad
+// TRAIN: %[[ZERO:.+]] = arith.constant dense<0.000000e+00> : tensor<2x5xf32>
+// TRAIN: return %[[DX]], %[[ZERO]]
+func.func @unused(%x: tensor<2x5xf32>, %u: tensor<2x5xf32>) -> tensor<2x5xf32> {
+  %y = norm.rms_norm %x : (tensor<2x5xf32>) -> tensor<2x5xf32>
+  return %y : tensor<2x5xf32>
+}
+
+// -----
+
+// Ops without a derivative yet: a warning, no backward function.
+// TRAIN-LABEL: func.func @negative_conv
+// TRAIN-NOT: func.func @negative_conv_backward
+// expected-warning @+1 {{no backward function for @negative_conv: 'norm.conv2d' has no derivative yet}}
+func.func @negative_conv(%x: tensor<1x1x3x3xf32>, %w: tensor<1x1x1x1xf32>) -> tensor<1x1x3x3xf32> {
+  %c = norm.conv2d nchw %x, %w : (tensor<1x1x3x3xf32>, tensor<1x1x1x1xf32>) -> tensor<1x1x3x3xf32>
+  return %c : tensor<1x1x3x3xf32>
+}
