@@ -57,29 +57,31 @@ bool hasPerInstanceRunningStats(NormalizeOp op) {
   return spec.getStatsShape(shape) != spec.getParamShape(shape);
 }
 
-/// The first op in `func` that has no derivative (in inference mode when
-/// `!train`), or null.
-Operation *findNonDifferentiable(func::FuncOp func, bool train) {
-  Operation *found = nullptr;
+/// Why `func` cannot be differentiated (in inference mode when `!train`), or
+/// an empty string.
+std::string findNonDifferentiable(func::FuncOp func, bool train) {
+  std::string reason;
   func.walk([&](Operation *op) {
-    if (found || isa<func::ReturnOp>(op) || op == func.getOperation())
+    if (!reason.empty() || isa<func::ReturnOp>(op) || op == func.getOperation())
       return;
     auto norm = dyn_cast<NormalizeOp>(op);
-    if (!isa<AddOp, ActivationOp, NormalizeOp>(op) ||
-        (norm && !train && hasPerInstanceRunningStats(norm)))
-      found = op;
+    if (!isa<AddOp, ActivationOp, NormalizeOp>(op))
+      reason = "'" + op->getName().getStringRef().str() +
+               "' has no derivative yet";
+    else if (norm && !train && hasPerInstanceRunningStats(norm))
+      reason = "inference with per-instance statistics and per-channel "
+               "running statistics has no derivative yet";
+    else if (norm && llvm::any_of(norm.getStats(),
+                                  [](Value v) { return !v.use_empty(); }))
+      reason = "it returns or uses saved statistics (mean / rstd), whose "
+               "derivative is not supported";
   });
-  return found;
+  return reason;
 }
 
 /// Differentiates one normalization; `op` gains mean / rstd results.
 LogicalResult differentiateNormalize(OpBuilder &b, NormalizeOp op, Value dy,
                                      bool batchStats, GradientMap &grads) {
-  if (!op.getStats().empty())
-    for (Value stat : op.getStats())
-      if (grads.lookup(stat))
-        return op.emitOpError(
-            "differentiating through returned statistics is not supported");
   NormSpec spec = op.getSpec();
   if (op.getStats().empty()) {
     OpBuilder::InsertionGuard guard(b);
@@ -205,10 +207,10 @@ struct NormBuildBackwardPass final
     for (func::FuncOp func : functions) {
       if (!func.getBody().hasOneBlock())
         continue;
-      if (Operation *op = findNonDifferentiable(func, mode == "train")) {
+      std::string reason = findNonDifferentiable(func, mode == "train");
+      if (!reason.empty()) {
         func.emitWarning() << "no backward function for @" << func.getName()
-                           << ": '" << op->getName()
-                           << "' has no derivative yet";
+                           << ": " << reason;
         continue;
       }
       if (failed(buildBackward(func, mode == "train")))

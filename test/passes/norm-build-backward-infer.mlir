@@ -7,7 +7,7 @@
 // statistics are per instance: no inference backward yet.
 // CHECK-NOT: func.func @instance_backward
 norm.running_stats @in : tensor<3xf32>
-// expected-warning @+1 {{no backward function for @instance: 'norm.normalize' has no derivative yet}}
+// expected-warning @+1 {{no backward function for @instance: inference with per-instance statistics and per-channel running statistics has no derivative yet}}
 func.func @instance(%x: tensor<2x3x4xf32>) -> tensor<2x3x4xf32> {
   %y = norm.instance_norm %x {running = #norm.running<@in, momentum = 0.1>} : (tensor<2x3x4xf32>) -> tensor<2x3x4xf32>
   return %y : tensor<2x3x4xf32>

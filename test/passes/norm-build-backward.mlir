@@ -49,3 +49,13 @@ func.func @negative_conv(%x: tensor<1x1x3x3xf32>, %w: tensor<1x1x1x1xf32>) -> te
   %c = norm.conv2d nchw %x, %w : (tensor<1x1x3x3xf32>, tensor<1x1x1x1xf32>) -> tensor<1x1x3x3xf32>
   return %c : tensor<1x1x3x3xf32>
 }
+
+// -----
+
+// TRAIN-LABEL: func.func @negative_saved_stats
+// TRAIN-NOT: func.func @negative_saved_stats_backward
+// expected-warning @+1 {{no backward function for @negative_saved_stats: it returns or uses saved statistics (mean / rstd)}}
+func.func @negative_saved_stats(%x: tensor<2x5xf32>) -> (tensor<2x5xf32>, tensor<2xf32>, tensor<2xf32>) {
+  %y, %m, %r = norm.layer_norm %x : (tensor<2x5xf32>) -> (tensor<2x5xf32>, tensor<2xf32>, tensor<2xf32>)
+  return %y, %m, %r : tensor<2x5xf32>, tensor<2xf32>, tensor<2xf32>
+}
