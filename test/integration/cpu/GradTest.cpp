@@ -7,7 +7,8 @@
 // (inference). The saved mean / rstd are given in f32, as a forward training
 // entry saves them. Tolerance: atol = rtol = 1e-4 for f32 data (dx mixes
 // three terms of similar size, so its f32 rounding is a few ulps of the
-// largest), 1e-10 for f64.
+// largest), 1e-10 for f64; f16: atol 1e-2, rtol 2e-3; bf16: atol 5e-2,
+// rtol 1.6e-2 (one rounding to the data type of values up to ~10).
 //
 //===----------------------------------------------------------------------===//
 
@@ -66,6 +67,12 @@ GradCase zeroCenteredGrad(GradCase c) {
   return c;
 }
 
+GradCase withType(GradCase c, DType dtype, const char *suffix) {
+  c.dtype = dtype;
+  c.name += suffix;
+  return c;
+}
+
 GradCase f64(GradCase c) {
   c.dtype = DType::F64;
   c.name += "_f64";
@@ -93,6 +100,11 @@ std::vector<GradCase> gradCases() {
       makeGrad("in_1d", {3, 4, 17}, {2}, {1}, false),
       grouped(makeGrad("ghost_bn", {8, 3, 2, 2}, {0, 2, 3}, {1}), 0, 2),
       f64(makeGrad("bn_nchw", {4, 3, 5, 5}, {0, 2, 3}, {1})),
+      withType(makeGrad("bn_nchw", {4, 3, 5, 5}, {0, 2, 3}, {1}), DType::F16,
+               "_f16"),
+      withType(makeGrad("ln", {6, 64}, {1}, {1}), DType::BF16, "_bf16"),
+      withType(makeGrad("rms", {5, 64}, {1}, {1}, true, false), DType::F16,
+               "_f16"),
       f64(grouped(makeGrad("gn", {2, 6, 4, 4}, {1, 2, 3}, {1}), 1, 3)),
   };
 }
@@ -177,8 +189,12 @@ TEST_P(Grad, MatchesFloat64Reference) {
           ? ref::normalizeGrad(dy.values, x.values, c.shape, c.spec, scale)
           : ref::normalizeGradFixed(dy.values, x.values, c.shape, c.spec,
                                     m.mean, m.var, scale);
-  Tolerance tol =
-      c.dtype == DType::F64 ? Tolerance{1e-10, 1e-10} : Tolerance{1e-4, 1e-4};
+  // f16 / bf16 gradients: computed in f64 from f32 statistics, rounded
+  // once to the data type (2^-11 / 2^-8 relative), of values up to ~15.
+  Tolerance tol = c.dtype == DType::F64    ? Tolerance{1e-10, 1e-10}
+                  : c.dtype == DType::F16  ? Tolerance{1e-2, 2e-3}
+                  : c.dtype == DType::BF16 ? Tolerance{5e-2, 1.6e-2}
+                                           : Tolerance{1e-4, 1e-4};
   expectClose(got[0], want.dx, tol, c.name + " dx");
   expectClose(got[1], want.dscale, tol, c.name + " dscale");
   expectClose(got[2], want.dbias, tol, c.name + " dbias");
