@@ -9,6 +9,7 @@
 #include "dialect/NormOps.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/SmallBitVector.h"
@@ -168,7 +169,9 @@ LogicalResult ApplyOp::verify() {
 
 NormSpec NormalizeGradOp::getSpec() {
   NormSpec spec = makeSpec(getReduce(), getParams(), getGroupsAttr());
-  spec.center = static_cast<bool>(getMean());
+  // The memory-saving form reads an already centered output; its spec is
+  // that of the forward normalization, which centered unless it was RMS.
+  spec.center = getFromOutput() ? getCenter() : static_cast<bool>(getMean());
   spec.statsType = getElementTypeOrSelf(getRstd().getType());
   spec.zeroCenteredScale = getZeroCenteredScale();
   return spec;
@@ -188,6 +191,34 @@ LogicalResult NormalizeGradOp::verify() {
   if (getMean() &&
       failed(verifyStatsType(*this, spec, xType, getMean().getType(), "mean")))
     return failure();
+  if (!getCenter() && !getFromOutput())
+    return emitOpError("'center' is only used with from_output (otherwise "
+                       "the mean operand says whether to center)");
+  if (getBias() && !getFromOutput())
+    return emitOpError("a bias operand is only used with from_output");
+  if (getFromOutput()) {
+    if (!getScale())
+      return emitOpError("from_output needs the scale to recover the "
+                         "normalized input from the output");
+    if (getMean())
+      return emitOpError("from_output takes no mean (the output is already "
+                         "centered)");
+    if (failed(verifyParamType(*this, spec, xType, getScale().getType(),
+                               "scale")) ||
+        (getBias() && failed(verifyParamType(*this, spec, xType,
+                                             getBias().getType(), "bias"))))
+      return failure();
+    DenseFPElementsAttr constant;
+    if (matchPattern(getScale(), m_Constant(&constant))) {
+      double offset = getZeroCenteredScale() ? 1.0 : 0.0;
+      for (auto [i, v] : llvm::enumerate(constant.getValues<APFloat>()))
+        if (v.convertToDouble() + offset == 0.0)
+          return emitOpError()
+                 << "from_output: the scale is zero at index " << i
+                 << ", so the normalized input cannot be recovered from the "
+                    "output";
+    }
+  }
   ValueRange grads = getParamGrads();
   if (!grads.empty() && grads.size() != 2)
     return emitOpError()

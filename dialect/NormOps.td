@@ -274,6 +274,14 @@ def Norm_NormalizeGradOp : Norm_Op<"normalize_grad", [Pure,
     With `batch_stats = false` they are constants (inference statistics):
     `dx = rstd * g`.
 
+    Memory-saving form (`from_output`): the second operand is the forward
+    output `y` instead of `x`, and `xhat = (y - bias) / scale` is recovered
+    from it (so the forward pass need not keep `x`). It needs `scale`, takes
+    `bias` when the forward had one, and no `mean`; it is valid only when no
+    scale element is zero (a constant scale with a zero is rejected). There,
+    `center = false` marks an RMS normalization (elsewhere the presence of
+    `mean` says whether the forward centered).
+
     ```mlir
     %dx, %dw, %db = norm.normalize_grad %dy, %x over [1] mean(%mean) rstd(%rstd)
         params [1] scale(%w)
@@ -287,17 +295,20 @@ def Norm_NormalizeGradOp : Norm_Op<"normalize_grad", [Pure,
     Optional<AnyRankedTensor>:$mean,
     AnyRankedTensor:$rstd,
     Optional<AnyRankedTensor>:$scale,
+    Optional<AnyRankedTensor>:$bias,
     DenseI64ArrayAttr:$reduce,
     OptionalAttr<DenseI64ArrayAttr>:$params,
     OptionalAttr<Norm_GroupsAttr>:$groups,
     DefaultValuedAttr<BoolAttr, "true">:$batch_stats,
-    UnitAttr:$zero_centered_scale);
+    UnitAttr:$zero_centered_scale,
+    UnitAttr:$from_output,
+    DefaultValuedAttr<BoolAttr, "true">:$center);
   let results = (outs AnyRankedTensor:$dx,
                       Variadic<AnyRankedTensor>:$param_grads);
   let assemblyFormat = [{
     $dy `,` $x `over` $reduce (`mean` `(` $mean^ `)`)? `rstd` `(` $rstd `)`
-    (`params` $params^)? (`scale` `(` $scale^ `)`)? attr-dict `:`
-    functional-type(operands, results)
+    (`params` $params^)? (`scale` `(` $scale^ `)`)? (`bias` `(` $bias^ `)`)?
+    attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{

@@ -66,8 +66,8 @@ std::string findNonDifferentiable(func::FuncOp func, bool train) {
       return;
     auto norm = dyn_cast<NormalizeOp>(op);
     if (!isa<AddOp, ActivationOp, NormalizeOp>(op))
-      reason = "'" + op->getName().getStringRef().str() +
-               "' has no derivative yet";
+      reason =
+          "'" + op->getName().getStringRef().str() + "' has no derivative yet";
     else if (norm && !train && hasPerInstanceRunningStats(norm))
       reason = "inference with per-instance statistics and per-channel "
                "running statistics has no derivative yet";
@@ -105,9 +105,10 @@ LogicalResult differentiateNormalize(OpBuilder &b, NormalizeOp op, Value dy,
   }
   auto grad = NormalizeGradOp::create(
       b, loc, types, dy, op.getX(), spec.center ? op.getMean() : Value(),
-      op.getRstd(), op.getScale(), op.getReduceAttr(), op.getParamsAttr(),
-      op.getGroupsAttr(), b.getBoolAttr(batchStats),
-      op.getZeroCenteredScaleAttr());
+      op.getRstd(), op.getScale(), /*bias=*/Value(), op.getReduceAttr(),
+      op.getParamsAttr(), op.getGroupsAttr(), b.getBoolAttr(batchStats),
+      op.getZeroCenteredScaleAttr(), /*from_output=*/UnitAttr(),
+      /*center=*/b.getBoolAttr(true));
   grads.accumulate(op.getX(), grad.getDx(), loc);
   if (affine) {
     if (op.getScale())

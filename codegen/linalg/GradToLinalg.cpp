@@ -24,7 +24,9 @@ namespace {
 struct GradOperands {
   SmallVector<Value> values;
   SmallVector<AffineMap> maps;
-  int dy = -1, x = -1, mean = -1, rstd = -1, scale = -1;
+  int dy = -1, x = -1, mean = -1, rstd = -1, scale = -1, bias = -1;
+  /// `x` holds the forward output y: xhat = (y - bias) / scale.
+  bool fromOutput = false;
   /// The scale is used as (1 + scale).
   bool zeroCentered = false;
 
@@ -45,8 +47,23 @@ struct GradScalars {
   Value f64(int index) const {
     return convertFloat(b, loc, args[index], b.getF64Type());
   }
-  /// (x - mean) * rstd, or x * rstd without a mean.
+  /// The scale as the output used it: (1 + scale) when zero-centered.
+  Value effectiveScale() const {
+    Value s = f64(ops.scale);
+    if (ops.zeroCentered)
+      s = arith::AddFOp::create(b, loc, s,
+                                floatConstant(b, loc, b.getF64Type(), 1.0));
+    return s;
+  }
+  /// (x - mean) * rstd, or x * rstd without a mean; from the output,
+  /// (y - bias) / scale.
   Value xhat() const {
+    if (ops.fromOutput) {
+      Value y = f64(ops.x);
+      if (ops.bias >= 0)
+        y = arith::SubFOp::create(b, loc, y, f64(ops.bias));
+      return arith::DivFOp::create(b, loc, y, effectiveScale());
+    }
     Value centered = f64(ops.x);
     if (ops.mean >= 0)
       centered = arith::SubFOp::create(b, loc, centered, f64(ops.mean));
@@ -55,13 +72,8 @@ struct GradScalars {
   /// dy * scale.
   Value g() const {
     Value dy = f64(ops.dy);
-    if (ops.scale >= 0) {
-      Value s = f64(ops.scale);
-      if (ops.zeroCentered)
-        s = arith::AddFOp::create(b, loc, s,
-                                  floatConstant(b, loc, b.getF64Type(), 1.0));
-      dy = arith::MulFOp::create(b, loc, dy, s);
-    }
+    if (ops.scale >= 0)
+      dy = arith::MulFOp::create(b, loc, dy, effectiveScale());
     return dy;
   }
 };
@@ -114,8 +126,12 @@ SmallVector<Value> mlir::norm::buildNormalizeGrad(OpBuilder &b,
   if (op.getScale())
     ops.scale =
         ops.add(view.expandParam(b, loc, op.getScale()), view.paramMap(ctx));
+  if (op.getBias())
+    ops.bias =
+        ops.add(view.expandParam(b, loc, op.getBias()), view.paramMap(ctx));
+  ops.fromOutput = op.getFromOutput();
   ops.zeroCentered = spec.zeroCenteredScale;
-  bool center = static_cast<bool>(op.getMean());
+  bool center = spec.center;
   bool batchStats = op.getBatchStats();
   double inverseCount = 1.0 / spec.getReductionSize(xType.getShape());
 

@@ -692,3 +692,44 @@ func.func @update_running_cumulative_uncounted(%rm: tensor<8xf32>, %n: tensor<i6
   %a:3 = norm.update_running %rm, %rm, %n with %rm, %rm {count = 5 : i64, count_batches = false} : tensor<8xf32>, tensor<i64>, tensor<8xf32>
   return
 }
+
+// -----
+
+func.func @grad_bias_without_from_output(%dy: tensor<4x8xf32>, %r: tensor<4xf32>, %w: tensor<8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{a bias operand is only used with from_output}}
+  %dx = norm.normalize_grad %dy, %dy over [1] rstd(%r) params [1] scale(%w) bias(%w) : (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+  return %dx : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @grad_from_output_without_scale(%dy: tensor<4x8xf32>, %r: tensor<4xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{from_output needs the scale to recover the normalized input from the output}}
+  %dx = norm.normalize_grad %dy, %dy over [1] rstd(%r) {from_output} : (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4xf32>) -> tensor<4x8xf32>
+  return %dx : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @grad_from_output_with_mean(%dy: tensor<4x8xf32>, %r: tensor<4xf32>, %w: tensor<8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{from_output takes no mean}}
+  %dx = norm.normalize_grad %dy, %dy over [1] mean(%r) rstd(%r) params [1] scale(%w) {from_output} : (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4xf32>, tensor<4xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+  return %dx : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @grad_from_output_zero_scale(%dy: tensor<4x3xf32>, %r: tensor<4xf32>) -> tensor<4x3xf32> {
+  %w = arith.constant dense<[1.0, 0.0, 2.0]> : tensor<3xf32>
+  // expected-error @+1 {{from_output: the scale is zero at index 1, so the normalized input cannot be recovered from the output}}
+  %dx = norm.normalize_grad %dy, %dy over [1] rstd(%r) params [1] scale(%w) {from_output} : (tensor<4x3xf32>, tensor<4x3xf32>, tensor<4xf32>, tensor<3xf32>) -> tensor<4x3xf32>
+  return %dx : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @grad_center_without_from_output(%dy: tensor<4x8xf32>, %r: tensor<4xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{'center' is only used with from_output}}
+  %dx = norm.normalize_grad %dy, %dy over [1] rstd(%r) {center = false} : (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4xf32>) -> tensor<4x8xf32>
+  return %dx : tensor<4x8xf32>
+}

@@ -69,6 +69,9 @@ func.func @normalize_grad(%dy: tensor<8x1024xf32>, %x: tensor<8x1024xf32>, %m: t
   // CHECK: norm.normalize_grad %{{.*}}, %{{.*}} over [1] mean(%{{.*}}) rstd(%{{.*}}) params [1] scale(%{{.*}}) : (tensor<8x1024xf32>, tensor<8x1024xf32>, tensor<8xf32>, tensor<8xf32>, tensor<1024xf32>) -> (tensor<8x1024xf32>, tensor<1024xf32>, tensor<1024xf32>)
   %dx, %dw, %db = norm.normalize_grad %dy, %x over [1] mean(%m) rstd(%r) params [1] scale(%w)
       : (tensor<8x1024xf32>, tensor<8x1024xf32>, tensor<8xf32>, tensor<8xf32>, tensor<1024xf32>) -> (tensor<8x1024xf32>, tensor<1024xf32>, tensor<1024xf32>)
+  // CHECK: norm.normalize_grad %{{.*}}, %{{.*}} over [1] rstd(%{{.*}}) params [1] scale(%{{.*}}) bias(%{{.*}}) {from_output}
+  %dx3, %dw3, %db3 = norm.normalize_grad %dy, %x over [1] rstd(%r) params [1] scale(%w) bias(%w) {from_output}
+      : (tensor<8x1024xf32>, tensor<8x1024xf32>, tensor<8xf32>, tensor<1024xf32>, tensor<1024xf32>) -> (tensor<8x1024xf32>, tensor<1024xf32>, tensor<1024xf32>)
   // CHECK: norm.normalize_grad %{{.*}}, %{{.*}} over [1] rstd(%{{.*}}) {batch_stats = false}
   %dx2 = norm.normalize_grad %dy, %x over [1] rstd(%r) {batch_stats = false}
       : (tensor<8x1024xf32>, tensor<8x1024xf32>, tensor<8xf32>) -> tensor<8x1024xf32>

@@ -28,6 +28,8 @@ struct GradCase {
   bool batchStats = true;
   DType dtype = DType::F32;
   bool zeroCentered = false;
+  /// Memory-saving form: the op reads y = normalize(x) and the bias.
+  bool fromOutput = false;
 };
 
 std::string list(const std::vector<int64_t> &v) {
@@ -67,6 +69,12 @@ GradCase zeroCenteredGrad(GradCase c) {
   return c;
 }
 
+GradCase fromOutput(GradCase c) {
+  c.fromOutput = true;
+  c.name += "_from_output";
+  return c;
+}
+
 GradCase withType(GradCase c, DType dtype, const char *suffix) {
   c.dtype = dtype;
   c.name += suffix;
@@ -100,6 +108,12 @@ std::vector<GradCase> gradCases() {
       makeGrad("in_1d", {3, 4, 17}, {2}, {1}, false),
       grouped(makeGrad("ghost_bn", {8, 3, 2, 2}, {0, 2, 3}, {1}), 0, 2),
       f64(makeGrad("bn_nchw", {4, 3, 5, 5}, {0, 2, 3}, {1})),
+      fromOutput(makeGrad("bn_nchw", {4, 3, 5, 5}, {0, 2, 3}, {1})),
+      fromOutput(makeGrad("ln", {6, 33}, {1}, {1})),
+      fromOutput(makeGrad("rms", {5, 64}, {1}, {1}, true, false)),
+      fromOutput(grouped(makeGrad("gn", {2, 6, 4, 4}, {1, 2, 3}, {1}), 1, 3)),
+      fromOutput(zeroCenteredGrad(makeGrad("ln", {6, 33}, {1}, {1}))),
+      fromOutput(fixed(makeGrad("bn_nchw", {4, 3, 5, 5}, {0, 2, 3}, {1}))),
       withType(makeGrad("bn_nchw", {4, 3, 5, 5}, {0, 2, 3}, {1}), DType::F16,
                "_f16"),
       withType(makeGrad("ln", {6, 64}, {1}, {1}), DType::BF16, "_bf16"),
@@ -119,7 +133,7 @@ std::string gradGraph(const GradCase &c) {
   std::string args = "%dy: " + x + ", %x: " + x;
   std::string operands = "%dy, %x over " + list(c.spec.reduce);
   std::string types = x + ", " + x;
-  if (c.spec.center) {
+  if (c.spec.center && !c.fromOutput) {
     args += ", %m: " + s;
     operands += " mean(%m)";
     types += ", " + s;
@@ -132,10 +146,18 @@ std::string gradGraph(const GradCase &c) {
     operands += " scale(%w)";
     types += ", " + p;
   }
+  if (c.fromOutput) {
+    args += ", %b: " + p;
+    operands += " bias(%b)";
+    types += ", " + p;
+  }
   std::string attrs =
       "batch_stats = " + std::string(c.batchStats ? "true" : "false");
   if (c.zeroCentered)
     attrs += ", zero_centered_scale";
+  if (c.fromOutput)
+    attrs += std::string(", from_output, center = ") +
+             (c.spec.center ? "true" : "false");
   if (c.spec.groups)
     attrs += ", groups = #norm.groups<axis = " +
              std::to_string(c.spec.groups->first) +
@@ -170,19 +192,30 @@ TEST_P(Grad, MatchesFloat64Reference) {
     }
   Input mean = makeInput(m.mean, stats, statsType);
   Input rstd = makeInput(m.rstd, stats, statsType);
-  std::vector<const Input *> inputs{&dy, &x};
-  if (c.spec.center)
-    inputs.push_back(&mean);
-  inputs.push_back(&rstd);
-  if (c.affine)
-    inputs.push_back(&w);
-  auto got = run(*session, inputs);
-  ASSERT_EQ(got.size(), 3u);
-
   std::vector<double> effective = w.values;
   if (c.zeroCentered)
     for (double &v : effective)
       v += 1.0;
+  // The memory-saving form reads y = (x - mean) * rstd * scale + bias, with
+  // the statistics the op is given.
+  Input b = randomInput(rng, params, c.dtype, 0.0, 0.5);
+  std::vector<double> yValues;
+  if (c.fromOutput)
+    yValues = ref::applyStats(x.values, c.shape, c.spec,
+                              c.spec.center ? m.mean
+                                            : std::vector<double>(m.var.size()),
+                              m.var, &effective, &b.values);
+  Input y = makeInput(c.fromOutput ? yValues : x.values, c.shape, c.dtype);
+  std::vector<const Input *> inputs{&dy, c.fromOutput ? &y : &x};
+  if (c.spec.center && !c.fromOutput)
+    inputs.push_back(&mean);
+  inputs.push_back(&rstd);
+  if (c.affine)
+    inputs.push_back(&w);
+  if (c.fromOutput)
+    inputs.push_back(&b);
+  auto got = run(*session, inputs);
+  ASSERT_EQ(got.size(), 3u);
   const std::vector<double> *scale = c.affine ? &effective : nullptr;
   ref::Gradients want =
       c.batchStats
@@ -195,6 +228,10 @@ TEST_P(Grad, MatchesFloat64Reference) {
                   : c.dtype == DType::F16  ? Tolerance{1e-2, 2e-3}
                   : c.dtype == DType::BF16 ? Tolerance{5e-2, 1.6e-2}
                                            : Tolerance{1e-4, 1e-4};
+  // The memory-saving form divides the (f32-rounded) output by the scale:
+  // a few f32 ulps of y / scale more.
+  if (c.fromOutput)
+    tol = {3e-4, 3e-4};
   expectClose(got[0], want.dx, tol, c.name + " dx");
   expectClose(got[1], want.dscale, tol, c.name + " dscale");
   expectClose(got[2], want.dbias, tol, c.name + " dbias");
