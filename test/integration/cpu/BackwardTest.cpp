@@ -106,6 +106,9 @@ std::vector<BackwardCase> backwardCases() {
   };
 }
 
+/// Names the case in ctest (instead of its bytes).
+void PrintTo(const BackwardCase &c, std::ostream *os) { *os << c.name; }
+
 class Backward : public ::testing::TestWithParam<BackwardCase> {};
 
 TEST_P(Backward, MatchesCentralDifferences) {

@@ -196,6 +196,9 @@ std::string forwardGraph(const ForwardCase &c) {
          ")\n  return %y, %m, %r : " + results + "\n}\n";
 }
 
+/// Names the case in ctest (instead of its bytes).
+void PrintTo(const ForwardCase &c, std::ostream *os) { *os << c.name; }
+
 class Forward : public ::testing::TestWithParam<ForwardCase> {};
 
 TEST_P(Forward, MatchesFloat64Reference) {

@@ -169,6 +169,9 @@ std::string gradGraph(const GradCase &c) {
          ")\n  return %dx, %dw, %db : " + results + "\n}\n";
 }
 
+/// Names the case in ctest (instead of its bytes).
+void PrintTo(const GradCase &c, std::ostream *os) { *os << c.name; }
+
 class Grad : public ::testing::TestWithParam<GradCase> {};
 
 TEST_P(Grad, MatchesFloat64Reference) {

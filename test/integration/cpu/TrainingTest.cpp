@@ -49,6 +49,9 @@ struct RunningCase {
   bool onnx = false;
 };
 
+/// Names the case in ctest (instead of its bytes).
+void PrintTo(const RunningCase &c, std::ostream *os) { *os << c.name; }
+
 class Running : public ::testing::TestWithParam<RunningCase> {};
 
 /// Five training steps, inference, one more training step, inference.
