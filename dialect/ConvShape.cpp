@@ -22,13 +22,30 @@ static int64_t outputExtent(int64_t in, int64_t padLo, int64_t padHi,
 }
 
 FailureOr<ConvShape> ConvShape::get(Conv2DOp op) {
-  ArrayRef<int64_t> in =
-      cast<RankedTensorType>(op.getInput().getType()).getShape();
-  ArrayRef<int64_t> f =
-      cast<RankedTensorType>(op.getFilter().getType()).getShape();
+  return get(op, cast<RankedTensorType>(op.getInput().getType()),
+             cast<RankedTensorType>(op.getFilter().getType()), op.getLayout(),
+             op.getStrides(), op.getPadding(), op.getDilations(),
+             op.getGroups());
+}
+
+FailureOr<ConvShape> ConvShape::get(Conv2DGradOp op) {
+  return get(op, cast<RankedTensorType>(op.getInput().getType()),
+             cast<RankedTensorType>(op.getFilter().getType()), op.getLayout(),
+             op.getStrides(), op.getPadding(), op.getDilations(),
+             op.getGroups());
+}
+
+FailureOr<ConvShape> ConvShape::get(Operation *op, RankedTensorType inType,
+                                    RankedTensorType filterType, Layout layout,
+                                    ArrayRef<int64_t> strides,
+                                    ArrayRef<int64_t> padding,
+                                    ArrayRef<int64_t> dilations,
+                                    int64_t groups) {
+  ArrayRef<int64_t> in = inType.getShape();
+  ArrayRef<int64_t> f = filterType.getShape();
   ConvShape s;
   int64_t filterInChannels;
-  if (op.getLayout() == Layout::nchw) {
+  if (layout == Layout::nchw) {
     s.batch = in[0], s.inChannels = in[1], s.inHeight = in[2],
     s.inWidth = in[3];
     s.outChannels = f[0], filterInChannels = f[1], s.kernelHeight = f[2],
@@ -39,33 +56,31 @@ FailureOr<ConvShape> ConvShape::get(Conv2DOp op) {
     s.kernelHeight = f[0], s.kernelWidth = f[1], filterInChannels = f[2],
     s.outChannels = f[3];
   }
-  ArrayRef<int64_t> strides = op.getStrides(), dilations = op.getDilations(),
-                    padding = op.getPadding();
   if (strides.size() != 2 ||
       llvm::any_of(strides, [](int64_t v) { return v <= 0; }))
-    return op.emitOpError("strides must be two positive integers");
+    return op->emitOpError("strides must be two positive integers");
   if (dilations.size() != 2 ||
       llvm::any_of(dilations, [](int64_t v) { return v <= 0; }))
-    return op.emitOpError("dilations must be two positive integers");
+    return op->emitOpError("dilations must be two positive integers");
   if (padding.size() != 4 ||
       llvm::any_of(padding, [](int64_t v) { return v < 0; }))
-    return op.emitOpError("padding must be four non-negative integers "
-                          "[top, left, bottom, right]");
+    return op->emitOpError("padding must be four non-negative integers "
+                           "[top, left, bottom, right]");
   s.strideH = strides[0], s.strideW = strides[1];
   s.dilationH = dilations[0], s.dilationW = dilations[1];
   s.padTop = padding[0], s.padLeft = padding[1], s.padBottom = padding[2],
   s.padRight = padding[3];
-  s.groups = op.getGroups();
+  s.groups = groups;
   if (s.groups <= 0)
-    return op.emitOpError() << "groups must be positive, got " << s.groups;
+    return op->emitOpError() << "groups must be positive, got " << s.groups;
   if (s.inChannels % s.groups != 0)
-    return op.emitOpError() << "input channels " << s.inChannels
-                            << " are not divisible by groups " << s.groups;
+    return op->emitOpError() << "input channels " << s.inChannels
+                             << " are not divisible by groups " << s.groups;
   if (s.outChannels % s.groups != 0)
-    return op.emitOpError() << "output channels " << s.outChannels
-                            << " are not divisible by groups " << s.groups;
+    return op->emitOpError() << "output channels " << s.outChannels
+                             << " are not divisible by groups " << s.groups;
   if (filterInChannels != s.inChannels / s.groups)
-    return op.emitOpError()
+    return op->emitOpError()
            << "filter has " << filterInChannels
            << " input channels per group, expected " << s.inChannels / s.groups;
   s.outHeight = outputExtent(s.inHeight, s.padTop, s.padBottom, s.kernelHeight,
@@ -73,7 +88,8 @@ FailureOr<ConvShape> ConvShape::get(Conv2DOp op) {
   s.outWidth = outputExtent(s.inWidth, s.padLeft, s.padRight, s.kernelWidth,
                             s.strideW, s.dilationW);
   if (s.outHeight <= 0 || s.outWidth <= 0)
-    return op.emitOpError("the dilated kernel is larger than the padded input");
+    return op->emitOpError(
+        "the dilated kernel is larger than the padded input");
   return s;
 }
 

@@ -26,6 +26,13 @@ struct ConvShape {
 
   /// Reads and checks the sizes of `op`; emits a diagnostic on failure.
   static FailureOr<ConvShape> get(Conv2DOp op);
+  /// The same for the convolution that `op`'s gradients belong to.
+  static FailureOr<ConvShape> get(Conv2DGradOp op);
+  /// Reads and checks the sizes of a convolution described by its parts.
+  static FailureOr<ConvShape>
+  get(Operation *op, RankedTensorType input, RankedTensorType filter,
+      Layout layout, ArrayRef<int64_t> strides, ArrayRef<int64_t> padding,
+      ArrayRef<int64_t> dilations, int64_t groups);
   /// The output shape in `layout` order.
   SmallVector<int64_t> getOutputShape(Layout layout) const;
 };

@@ -45,6 +45,36 @@ LogicalResult Conv2DOp::verify() {
   return success();
 }
 
+LogicalResult Conv2DGradOp::verify() {
+  if (failed(verifyFloatTensor(*this, getInput().getType(), "input")) ||
+      failed(verifyFloatTensor(*this, getFilter().getType(), "filter")) ||
+      failed(verifyFloatTensor(*this, getOutputGrad().getType(),
+                               "output gradient")))
+    return failure();
+  auto input = cast<RankedTensorType>(getInput().getType());
+  auto filter = cast<RankedTensorType>(getFilter().getType());
+  if (input.getRank() != 4 || filter.getRank() != 4)
+    return emitOpError("input and filter must have rank 4");
+  FailureOr<ConvShape> shape = ConvShape::get(*this);
+  if (failed(shape))
+    return failure();
+  Type element = input.getElementType();
+  auto output =
+      RankedTensorType::get(shape->getOutputShape(getLayout()), element);
+  if (getOutputGrad().getType() != output)
+    return emitOpError() << "output gradient type " << getOutputGrad().getType()
+                         << " does not match the convolution's output "
+                         << output;
+  if (getInputGrad().getType() != input || getFilterGrad().getType() != filter)
+    return emitOpError("input and filter gradients must have the types of "
+                       "the input and the filter");
+  auto bias = RankedTensorType::get({shape->outChannels}, element);
+  if (getBiasGrad().getType() != bias)
+    return emitOpError() << "bias gradient type " << getBiasGrad().getType()
+                         << " does not match the expected " << bias;
+  return success();
+}
+
 LogicalResult ActivationOp::verify() {
   if (failed(verifyFloatTensor(*this, getInput().getType(), "input")))
     return failure();

@@ -527,6 +527,38 @@ def Norm_Conv2DOp : Norm_Op<"conv2d", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Norm_Conv2DGradOp : Norm_Op<"conv2d_grad", [Pure]> {
+  let summary = "gradients of a 2-D convolution";
+  let description = [{
+    Given the output gradient `output_grad` of `norm.conv2d` (same layout,
+    strides, padding, dilations and groups) and its `input` and `filter`,
+    returns the gradients of the input, the filter and the bias (the sum of
+    the output gradient over batch and spatial positions).
+
+    ```mlir
+    %dx, %dw, %db = norm.conv2d_grad nchw %dy, %x, %w {padding = array<i64: 1, 1, 1, 1>}
+        : (tensor<1x16x8x8xf32>, tensor<1x8x8x8xf32>, tensor<16x8x3x3xf32>)
+        -> (tensor<1x8x8x8xf32>, tensor<16x8x3x3xf32>, tensor<16xf32>)
+    ```
+  }];
+  let arguments = (ins
+    AnyRankedTensor:$output_grad,
+    AnyRankedTensor:$input,
+    AnyRankedTensor:$filter,
+    Norm_Layout:$layout,
+    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+    DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$padding,
+    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
+    DefaultValuedAttr<I64Attr, "1">:$groups);
+  let results = (outs AnyRankedTensor:$input_grad, AnyRankedTensor:$filter_grad,
+                      AnyRankedTensor:$bias_grad);
+  let assemblyFormat = [{
+    $layout $output_grad `,` $input `,` $filter attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Norm_ActivationOp : Norm_Op<"activation", [Pure, Elementwise,
     SameOperandsAndResultType]> {
   let summary = "pointwise activation";

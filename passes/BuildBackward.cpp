@@ -65,7 +65,7 @@ std::string findNonDifferentiable(func::FuncOp func, bool train) {
     if (!reason.empty() || isa<func::ReturnOp>(op) || op == func.getOperation())
       return;
     auto norm = dyn_cast<NormalizeOp>(op);
-    if (!isa<AddOp, ActivationOp, NormalizeOp>(op))
+    if (!isa<AddOp, ActivationOp, NormalizeOp, Conv2DOp>(op))
       reason =
           "'" + op->getName().getStringRef().str() + "' has no derivative yet";
     else if (norm && !train && hasPerInstanceRunningStats(norm))
@@ -154,6 +154,23 @@ LogicalResult buildBackward(func::FuncOp forward, bool train) {
             ActivationGradOp::create(b, act.getLoc(), act.getKind(), g,
                                      act.getInput(), act.getAlphaAttr()),
             act.getLoc());
+    } else if (auto conv = dyn_cast<Conv2DOp>(op)) {
+      if (Value g = grads.lookup(conv.getOutput())) {
+        auto grad = Conv2DGradOp::create(
+            b, conv.getLoc(), conv.getInput().getType(),
+            conv.getFilter().getType(),
+            RankedTensorType::get(
+                {cast<RankedTensorType>(conv.getFilter().getType())
+                     .getDimSize(conv.getLayout() == Layout::nchw ? 0 : 3)},
+                getElementTypeOrSelf(conv.getInput().getType())),
+            g, conv.getInput(), conv.getFilter(), conv.getLayoutAttr(),
+            conv.getStridesAttr(), conv.getPaddingAttr(),
+            conv.getDilationsAttr(), conv.getGroupsAttr());
+        grads.accumulate(conv.getInput(), grad.getInputGrad(), conv.getLoc());
+        grads.accumulate(conv.getFilter(), grad.getFilterGrad(), conv.getLoc());
+        if (conv.getBias())
+          grads.accumulate(conv.getBias(), grad.getBiasGrad(), conv.getLoc());
+      }
     } else if (auto norm = dyn_cast<NormalizeOp>(op)) {
       if (Value g = grads.lookup(norm.getY()))
         if (failed(differentiateNormalize(

@@ -73,6 +73,8 @@ static LogicalResult lowerOp(IRRewriter &rewriter, Operation *op) {
     results = {buildAdd(rewriter, add)};
   else if (auto grad = dyn_cast<NormalizeGradOp>(op))
     results = buildNormalizeGrad(rewriter, grad);
+  else if (auto convGrad = dyn_cast<Conv2DGradOp>(op))
+    results = buildConv2DGrad(rewriter, convGrad);
   else if (auto conv = dyn_cast<Conv2DOp>(op))
     results = {buildConv2D(rewriter, conv)};
   else

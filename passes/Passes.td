@@ -35,9 +35,10 @@ def NormBuildBackwardPass : Pass<"norm-build-backward", "::mlir::ModuleOp"> {
     activations with `norm.activation_grad`; residual adds by passing the
     gradient to both operands (fan-out gradients are summed).
 
-    A function that contains an op without a derivative yet (`norm.conv2d`,
-    or any op outside the norm dialect) gets no backward function, with a
-    warning that names the op.
+    Convolutions are differentiated with `norm.conv2d_grad`. A function that
+    contains an op without a derivative (any op outside the norm dialect, or
+    saved statistics that are returned) gets no backward function, with a
+    warning that says why.
   }];
   let options = [
     Option<"mode", "mode", "std::string", /*default=*/"\"train\"",

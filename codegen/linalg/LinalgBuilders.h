@@ -32,6 +32,8 @@ Value buildActivationGrad(OpBuilder &b, ActivationGradOp op);
 Value buildAdd(OpBuilder &b, AddOp op);
 /// dx (and dscale, dbias when requested) of a normalization.
 SmallVector<Value> buildNormalizeGrad(OpBuilder &b, NormalizeGradOp op);
+/// dinput, dfilter, dbias of a convolution.
+SmallVector<Value> buildConv2DGrad(OpBuilder &b, Conv2DGradOp op);
 /// Direct convolution (with groups, stride, dilation, zero padding, bias).
 Value buildConv2D(OpBuilder &b, Conv2DOp op);
 

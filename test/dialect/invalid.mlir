@@ -733,3 +733,35 @@ func.func @grad_center_without_from_output(%dy: tensor<4x8xf32>, %r: tensor<4xf3
   %dx = norm.normalize_grad %dy, %dy over [1] rstd(%r) {center = false} : (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4xf32>) -> tensor<4x8xf32>
   return %dx : tensor<4x8xf32>
 }
+
+// -----
+
+func.func @conv2d_grad_wrong_output_grad(%dy: tensor<1x4x4x4xf32>, %x: tensor<1x2x5x5xf32>, %w: tensor<4x2x3x3xf32>) {
+  // expected-error @+1 {{output gradient type 'tensor<1x4x4x4xf32>' does not match the convolution's output 'tensor<1x4x3x3xf32>'}}
+  %dx, %dw, %db = norm.conv2d_grad nchw %dy, %x, %w : (tensor<1x4x4x4xf32>, tensor<1x2x5x5xf32>, tensor<4x2x3x3xf32>) -> (tensor<1x2x5x5xf32>, tensor<4x2x3x3xf32>, tensor<4xf32>)
+  return
+}
+
+// -----
+
+func.func @conv2d_grad_wrong_results(%dy: tensor<1x4x3x3xf32>, %x: tensor<1x2x5x5xf32>, %w: tensor<4x2x3x3xf32>) {
+  // expected-error @+1 {{input and filter gradients must have the types of the input and the filter}}
+  %dx, %dw, %db = norm.conv2d_grad nchw %dy, %x, %w : (tensor<1x4x3x3xf32>, tensor<1x2x5x5xf32>, tensor<4x2x3x3xf32>) -> (tensor<1x2x5x5xf32>, tensor<4x2x3x2xf32>, tensor<4xf32>)
+  return
+}
+
+// -----
+
+func.func @conv2d_grad_wrong_bias(%dy: tensor<1x4x3x3xf32>, %x: tensor<1x2x5x5xf32>, %w: tensor<4x2x3x3xf32>) {
+  // expected-error @+1 {{bias gradient type 'tensor<2xf32>' does not match the expected 'tensor<4xf32>'}}
+  %dx, %dw, %db = norm.conv2d_grad nchw %dy, %x, %w : (tensor<1x4x3x3xf32>, tensor<1x2x5x5xf32>, tensor<4x2x3x3xf32>) -> (tensor<1x2x5x5xf32>, tensor<4x2x3x3xf32>, tensor<2xf32>)
+  return
+}
+
+// -----
+
+func.func @conv2d_grad_rank(%dy: tensor<1x4x3x3xf32>, %x: tensor<2x5x5xf32>, %w: tensor<4x2x3x3xf32>) {
+  // expected-error @+1 {{input and filter must have rank 4}}
+  %dx, %dw, %db = norm.conv2d_grad nchw %dy, %x, %w : (tensor<1x4x3x3xf32>, tensor<2x5x5xf32>, tensor<4x2x3x3xf32>) -> (tensor<2x5x5xf32>, tensor<4x2x3x3xf32>, tensor<4xf32>)
+  return
+}

@@ -119,6 +119,9 @@ func.func @graph(%x: tensor<1x8x9x9xf32>, %w: tensor<16x8x3x3xf32>, %b: tensor<1
   // CHECK: norm.conv2d nhwc %{{.*}}, %{{.*}} {dilations = array<i64: 2, 2>, groups = 8 : i64, padding = array<i64: 2, 2, 2, 2>}
   %d = norm.conv2d nhwc %xh, %wd {groups = 8 : i64, dilations = array<i64: 2, 2>, padding = array<i64: 2, 2, 2, 2>}
       : (tensor<1x9x9x8xf32>, tensor<3x3x1x8xf32>) -> tensor<1x9x9x8xf32>
+  // CHECK: norm.conv2d_grad nchw %{{.*}}, %{{.*}}, %{{.*}} {padding = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>}
+  %gx, %gw, %gb = norm.conv2d_grad nchw %c, %x, %w {strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>}
+      : (tensor<1x16x5x5xf32>, tensor<1x8x9x9xf32>, tensor<16x8x3x3xf32>) -> (tensor<1x8x9x9xf32>, tensor<16x8x3x3xf32>, tensor<16xf32>)
   // CHECK: norm.activation relu
   %0 = norm.activation relu %c : tensor<1x16x5x5xf32>
   // CHECK: norm.activation relu6

@@ -41,13 +41,25 @@ func.func @unused(%x: tensor<2x5xf32>, %u: tensor<2x5xf32>) -> tensor<2x5xf32> {
 
 // -----
 
-// Ops without a derivative yet: a warning, no backward function.
-// TRAIN-LABEL: func.func @negative_conv
-// TRAIN-NOT: func.func @negative_conv_backward
-// expected-warning @+1 {{no backward function for @negative_conv: 'norm.conv2d' has no derivative yet}}
-func.func @negative_conv(%x: tensor<1x1x3x3xf32>, %w: tensor<1x1x1x1xf32>) -> tensor<1x1x3x3xf32> {
-  %c = norm.conv2d nchw %x, %w : (tensor<1x1x3x3xf32>, tensor<1x1x1x1xf32>) -> tensor<1x1x3x3xf32>
-  return %c : tensor<1x1x3x3xf32>
+// Convolutions: input, filter and bias gradients from norm.conv2d_grad.
+// TRAIN-LABEL: func.func @conv_backward
+// TRAIN-SAME: (%[[X:.+]]: tensor<1x2x5x5xf32>, %[[W:.+]]: tensor<4x1x3x3xf32>, %[[B:.+]]: tensor<4xf32>, %[[G:.+]]: tensor<1x4x3x3xf32>)
+// TRAIN: %[[DX:.+]], %[[DW:.+]], %[[DB:.+]] = norm.conv2d_grad nchw %[[G]], %[[X]], %[[W]] {groups = 2 : i64, padding = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>}
+// TRAIN: return %[[DX]], %[[DW]], %[[DB]]
+func.func @conv(%x: tensor<1x2x5x5xf32>, %w: tensor<4x1x3x3xf32>, %b: tensor<4xf32>) -> tensor<1x4x3x3xf32> {
+  %c = norm.conv2d nchw %x, %w bias(%b) {groups = 2 : i64, strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : (tensor<1x2x5x5xf32>, tensor<4x1x3x3xf32>, tensor<4xf32>) -> tensor<1x4x3x3xf32>
+  return %c : tensor<1x4x3x3xf32>
+}
+
+// -----
+
+// Ops without a derivative: a warning, no backward function.
+// TRAIN-LABEL: func.func @negative_exp
+// TRAIN-NOT: func.func @negative_exp_backward
+// expected-warning @+1 {{no backward function for @negative_exp: 'math.exp' has no derivative yet}}
+func.func @negative_exp(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %e = math.exp %x : tensor<4xf32>
+  return %e : tensor<4xf32>
 }
 
 // -----

@@ -192,3 +192,93 @@ TEST(Backward, TrainingBackwardLeavesRunningStatisticsAlone) {
   EXPECT_EQ(session->state().count("bn").as<int64_t>()[0], 1);
 }
 } // namespace
+
+namespace {
+/// Central-difference check of the backward entry of `graph` (f64, one
+/// output of shape `outShape`) with inputs of `shapes`.
+void checkDirectionalDerivative(const std::string &graph,
+                                const std::vector<ref::Shape> &shapes,
+                                const ref::Shape &outShape,
+                                const std::string &what) {
+  std::unique_ptr<Session> session = compileSession(graph, {"train"});
+  ASSERT_TRUE(session);
+  ASSERT_FALSE(bool(session->train()));
+  std::mt19937_64 rng(std::hash<std::string>()(what));
+  std::vector<Input> theta, direction;
+  for (const ref::Shape &s : shapes) {
+    theta.push_back(randomInput(rng, s, DType::F64, 0.2, 1.0));
+    direction.push_back(randomInput(rng, s, DType::F64));
+  }
+  Input g = randomInput(rng, outShape, DType::F64);
+  auto loss = [&](double h) {
+    std::vector<Input> shifted;
+    std::vector<const Input *> ptrs;
+    for (size_t i = 0; i < theta.size(); ++i) {
+      std::vector<double> v = theta[i].values;
+      for (size_t k = 0; k < v.size(); ++k)
+        v[k] += h * direction[i].values[k];
+      shifted.push_back(makeInput(v, shapes[i], DType::F64));
+    }
+    for (const Input &in : shifted)
+      ptrs.push_back(&in);
+    std::vector<double> y = run(*session, ptrs)[0];
+    double sum = 0;
+    for (size_t k = 0; k < y.size(); ++k)
+      sum += y[k] * g.values[k];
+    return sum;
+  };
+  const double h = 1e-5;
+  double numeric = (loss(h) - loss(-h)) / (2 * h);
+  std::vector<const Array *> inputs;
+  for (const Input &in : theta)
+    inputs.push_back(&in.array);
+  auto grads = session->backward(inputs, {&g.array});
+  ASSERT_TRUE(bool(grads)) << llvm::toString(grads.takeError());
+  double analytic = 0;
+  for (size_t i = 0; i < grads->size(); ++i) {
+    std::vector<double> grad = toDoubles(*(*grads)[i]);
+    for (size_t k = 0; k < grad.size(); ++k)
+      analytic += grad[k] * direction[i].values[k];
+  }
+  EXPECT_NEAR(analytic, numeric, 1e-6 * (1 + std::fabs(numeric))) << what;
+}
+
+TEST(Backward, ConvolutionsMatchCentralDifferences) {
+  // NCHW: stride 2, dilation 2, asymmetric padding, 2 groups, bias, then
+  // BatchNorm and ReLU.
+  checkDirectionalDerivative(
+      "func.func @f(%x: tensor<2x4x9x8xf64>, %w: tensor<6x2x3x2xf64>, "
+      "%b: tensor<6xf64>, %g: tensor<6xf64>) -> tensor<2x6x3x5xf64> {\n"
+      "  %c = norm.conv2d nchw %x, %w bias(%b) {strides = array<i64: 2, 2>, "
+      "dilations = array<i64: 2, 1>, padding = array<i64: 1, 0, 0, 2>, "
+      "groups = 2 : i64} : (tensor<2x4x9x8xf64>, tensor<6x2x3x2xf64>, "
+      "tensor<6xf64>) -> tensor<2x6x3x5xf64>\n"
+      "  %n = norm.batch_norm %c scale(%g) : (tensor<2x6x3x5xf64>, "
+      "tensor<6xf64>) -> tensor<2x6x3x5xf64>\n"
+      "  %out = norm.activation relu %n : tensor<2x6x3x5xf64>\n"
+      "  return %out : tensor<2x6x3x5xf64>\n}\n",
+      {{2, 4, 9, 8}, {6, 2, 3, 2}, {6}, {6}}, {2, 6, 3, 5}, "conv nchw");
+  // NHWC depthwise 3x3, padding 1, then GroupNorm.
+  checkDirectionalDerivative(
+      "func.func @f(%x: tensor<2x6x6x4xf64>, %w: tensor<3x3x1x4xf64>, "
+      "%g: tensor<4xf64>) -> tensor<2x6x6x4xf64> {\n"
+      "  %c = norm.conv2d nhwc %x, %w {padding = array<i64: 1, 1, 1, 1>, "
+      "groups = 4 : i64} : (tensor<2x6x6x4xf64>, tensor<3x3x1x4xf64>) -> "
+      "tensor<2x6x6x4xf64>\n"
+      "  %out = norm.group_norm %c scale(%g) {num_groups = 2 : i64, "
+      "channel_axis = 3 : i64} : (tensor<2x6x6x4xf64>, tensor<4xf64>) -> "
+      "tensor<2x6x6x4xf64>\n"
+      "  return %out : tensor<2x6x6x4xf64>\n}\n",
+      {{2, 6, 6, 4}, {3, 3, 1, 4}, {4}}, {2, 6, 6, 4}, "conv nhwc depthwise");
+  // Stride that leaves input rows unused (9 rows, kernel 3, stride 3 with
+  // padding 0 reads rows 0..8; 10 rows leave the last one with a zero
+  // gradient).
+  checkDirectionalDerivative(
+      "func.func @f(%x: tensor<1x2x10x7xf64>, %w: tensor<3x2x3x3xf64>) -> "
+      "tensor<1x3x3x2xf64> {\n"
+      "  %out = norm.conv2d nchw %x, %w {strides = array<i64: 3, 3>} : "
+      "(tensor<1x2x10x7xf64>, tensor<3x2x3x3xf64>) -> tensor<1x3x3x2xf64>\n"
+      "  return %out : tensor<1x3x3x2xf64>\n}\n",
+      {{1, 2, 10, 7}, {3, 2, 3, 3}}, {1, 3, 3, 2}, "conv uneven stride");
+}
+} // namespace

@@ -168,5 +168,39 @@ grad_case("grad_gn", "norm.group_norm %x scale(%w) bias(%b) "
 grad_case("grad_in", "norm.instance_norm %x scale(%w) bias(%b)",
           lambda x, w, b: F.instance_norm(x, weight=w, bias=b),
           (3, 4, 5, 5), 4)
+
+# A conv -> BatchNorm -> ReLU block: gradients of input, filter, scale, bias.
+path = os.path.join(WORK, "grad_conv.mlir")
+with open(path, "w") as f:
+    f.write("func.func @f(%x: tensor<2x4x7x6xf32>, %k: tensor<6x2x3x3xf32>, "
+            "%w: tensor<6xf32>, %b: tensor<6xf32>) -> tensor<2x6x4x3xf32> {\n"
+            "  %c = norm.conv2d nchw %x, %k {strides = array<i64: 2, 2>, "
+            "padding = array<i64: 1, 1, 1, 1>, groups = 2 : i64} : "
+            "(tensor<2x4x7x6xf32>, tensor<6x2x3x3xf32>) -> tensor<2x6x4x3xf32>\n"
+            "  %n = norm.batch_norm %c scale(%w) bias(%b) : (tensor<2x6x4x3xf32>, "
+            "tensor<6xf32>, tensor<6xf32>) -> tensor<2x6x4x3xf32>\n"
+            "  %r = norm.activation relu %n : tensor<2x6x4x3xf32>\n"
+            "  return %r : tensor<2x6x4x3xf32>\n}\n")
+tensors = [torch.randn(2, 4, 7, 6), torch.randn(6, 2, 3, 3) * 0.3,
+           torch.randn(6) * 0.5 + 1, torch.randn(6) * 0.5]
+gy = torch.randn(2, 6, 4, 3)
+files = []
+for i, t in enumerate(tensors):
+    fn = os.path.join(WORK, f"conv_in{i}.npy")
+    np.save(fn, t.numpy())
+    files.append("--input=" + fn)
+np.save(os.path.join(WORK, "conv_g.npy"), gy.numpy())
+subprocess.run([NORM_RUN, path, "--mode=train", *files,
+                "--grad-output=" + os.path.join(WORK, "conv_g.npy"),
+                "--out=" + os.path.join(WORK, "conv_grads")], check=True,
+               stdout=subprocess.DEVNULL)
+leaves = [t.double().requires_grad_() for t in tensors]
+x, k, w, b = leaves
+F.relu(F.batch_norm(F.conv2d(x, k, stride=2, padding=1, groups=2), None,
+                    None, w, b, training=True)).backward(gy.double())
+for i, leaf in enumerate(leaves):
+    got = np.load(os.path.join(WORK, "conv_grads", f"grad_arg{i}.npy"))
+    close(f"grad_conv_bn_relu grad {['x', 'filter', 'scale', 'bias'][i]}",
+          got.astype(np.float64), leaf.grad.numpy(), 1e-4)
 print(f"{failures} mismatches")
 sys.exit(1 if failures else 0)
