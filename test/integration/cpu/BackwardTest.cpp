@@ -106,6 +106,47 @@ std::vector<BackwardCase> backwardCases() {
   };
 }
 
+/// Expects the backward gradients of `session` at `theta`, dotted with
+/// `direction`, to match the central difference of <forward, g> along it.
+void expectDirectionalDerivative(Session &session,
+                                 const std::vector<ref::Shape> &shapes,
+                                 const std::vector<Input> &theta,
+                                 const std::vector<Input> &direction,
+                                 const Input &g, const std::string &what) {
+  auto loss = [&](double h) {
+    std::vector<Input> shifted;
+    std::vector<const Input *> ptrs;
+    for (size_t i = 0; i < theta.size(); ++i) {
+      std::vector<double> v = theta[i].values;
+      for (size_t k = 0; k < v.size(); ++k)
+        v[k] += h * direction[i].values[k];
+      shifted.push_back(makeInput(v, shapes[i], DType::F64));
+    }
+    for (const Input &in : shifted)
+      ptrs.push_back(&in);
+    std::vector<double> y = run(session, ptrs)[0];
+    double sum = 0;
+    for (size_t k = 0; k < y.size(); ++k)
+      sum += y[k] * g.values[k];
+    return sum;
+  };
+  const double h = 1e-5;
+  double numeric = (loss(h) - loss(-h)) / (2 * h);
+  std::vector<const Array *> inputs;
+  for (const Input &in : theta)
+    inputs.push_back(&in.array);
+  auto grads = session.backward(inputs, {&g.array});
+  ASSERT_TRUE(bool(grads)) << llvm::toString(grads.takeError());
+  ASSERT_EQ(grads->size(), theta.size());
+  double analytic = 0;
+  for (size_t i = 0; i < grads->size(); ++i) {
+    std::vector<double> grad = toDoubles(*(*grads)[i]);
+    for (size_t k = 0; k < grad.size(); ++k)
+      analytic += grad[k] * direction[i].values[k];
+  }
+  EXPECT_NEAR(analytic, numeric, 1e-6 * (1 + std::fabs(numeric))) << what;
+}
+
 /// Names the case in ctest (instead of its bytes).
 void PrintTo(const BackwardCase &c, std::ostream *os) { *os << c.name; }
 
@@ -131,41 +172,8 @@ TEST_P(Backward, MatchesCentralDifferences) {
     run(*session, {&warm, &theta[1], &theta[2], &theta[3]});
   }
   ASSERT_FALSE(bool(c.mode == "train" ? session->train() : session->eval()));
-
-  auto loss = [&](double h) {
-    std::vector<Input> shifted;
-    std::vector<const Input *> ptrs;
-    for (size_t i = 0; i < theta.size(); ++i) {
-      std::vector<double> v = theta[i].values;
-      for (size_t k = 0; k < v.size(); ++k)
-        v[k] += h * direction[i].values[k];
-      shifted.push_back(makeInput(v, shapes[i], DType::F64));
-    }
-    for (const Input &in : shifted)
-      ptrs.push_back(&in);
-    std::vector<double> y = run(*session, ptrs)[0];
-    double sum = 0;
-    for (size_t k = 0; k < y.size(); ++k)
-      sum += y[k] * g.values[k];
-    return sum;
-  };
-  const double h = 1e-5;
-  double numeric = (loss(h) - loss(-h)) / (2 * h);
-
-  std::vector<const Array *> inputs;
-  for (const Input &in : theta)
-    inputs.push_back(&in.array);
-  auto grads = session->backward(inputs, {&g.array});
-  ASSERT_TRUE(bool(grads)) << llvm::toString(grads.takeError());
-  ASSERT_EQ(grads->size(), 4u);
-  double analytic = 0;
-  for (size_t i = 0; i < 4; ++i) {
-    std::vector<double> grad = toDoubles(*(*grads)[i]);
-    for (size_t k = 0; k < grad.size(); ++k)
-      analytic += grad[k] * direction[i].values[k];
-  }
-  EXPECT_NEAR(analytic, numeric, 1e-6 * (1 + std::fabs(numeric)))
-      << c.name << " (" << c.mode << ")";
+  expectDirectionalDerivative(*session, shapes, theta, direction, g,
+                              c.name + " (" + c.mode + ")");
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -210,37 +218,7 @@ void checkDirectionalDerivative(const std::string &graph,
     direction.push_back(randomInput(rng, s, DType::F64));
   }
   Input g = randomInput(rng, outShape, DType::F64);
-  auto loss = [&](double h) {
-    std::vector<Input> shifted;
-    std::vector<const Input *> ptrs;
-    for (size_t i = 0; i < theta.size(); ++i) {
-      std::vector<double> v = theta[i].values;
-      for (size_t k = 0; k < v.size(); ++k)
-        v[k] += h * direction[i].values[k];
-      shifted.push_back(makeInput(v, shapes[i], DType::F64));
-    }
-    for (const Input &in : shifted)
-      ptrs.push_back(&in);
-    std::vector<double> y = run(*session, ptrs)[0];
-    double sum = 0;
-    for (size_t k = 0; k < y.size(); ++k)
-      sum += y[k] * g.values[k];
-    return sum;
-  };
-  const double h = 1e-5;
-  double numeric = (loss(h) - loss(-h)) / (2 * h);
-  std::vector<const Array *> inputs;
-  for (const Input &in : theta)
-    inputs.push_back(&in.array);
-  auto grads = session->backward(inputs, {&g.array});
-  ASSERT_TRUE(bool(grads)) << llvm::toString(grads.takeError());
-  double analytic = 0;
-  for (size_t i = 0; i < grads->size(); ++i) {
-    std::vector<double> grad = toDoubles(*(*grads)[i]);
-    for (size_t k = 0; k < grad.size(); ++k)
-      analytic += grad[k] * direction[i].values[k];
-  }
-  EXPECT_NEAR(analytic, numeric, 1e-6 * (1 + std::fabs(numeric))) << what;
+  expectDirectionalDerivative(*session, shapes, theta, direction, g, what);
 }
 
 TEST(Backward, ConvolutionsMatchCentralDifferences) {
