@@ -7,7 +7,8 @@
 # Then it compiles the ResNet block (NCHW, NHWC) and the transformer norms
 # with normc, runs 3 training steps and one inference step on random data
 # with norm-run, and prints an output summary, the running statistics (keys
-# and values) and the time per step.
+# and values) and the time per step; finally it runs the ResNet block's
+# backward entry and prints the gradients of every input.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${NORMC_BUILD_DIR:-$root/build}"
@@ -94,6 +95,20 @@ for spec in resnet_basic_block_nchw:basic_block resnet_basic_block_nhwc:basic_bl
     state_summary "$work/$name.$entry.npz"
   fi
 done
+
+echo
+echo "== backward: gradients of every input of the ResNet block (train mode)"
+out="$work/resnet_basic_block_nchw"
+"$python" -c "import numpy as np; np.save('$work/grad_y.npy', np.random.default_rng(0).standard_normal((4, 64, 56, 56)).astype(np.float32))"
+"$normrun" "$out" --mode=train --random --seed=3 --grad-output="$work/grad_y.npy" \
+  --out="$work/resnet_grads" | sed 's/^/   /'
+"$python" - "$work/resnet_grads" <<'PY'
+import glob, sys, numpy as np
+for f in sorted(glob.glob(sys.argv[1] + "/grad_*.npy")):
+    g = np.load(f).astype(np.float64)
+    print(f"     {f.split('/')[-1]}: shape {g.shape}, |g| mean {np.abs(g).mean():.4e}, max {np.abs(g).max():.4e}")
+PY
+
 echo
 echo "demo: the kernels come from the portable linalg lowering (direct convolution,"
 echo "      two-pass statistics); the fast schedules are issue #5's work."
