@@ -14,12 +14,15 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
+#include "test/unit/io/TempDir.h"
+
 #include "gtest/gtest.h"
 
 #include <cmath>
 #include <fstream>
 
 using namespace normc;
+using normc::test::TempDir;
 
 namespace {
 
@@ -70,26 +73,6 @@ std::string makeNpy(int major, const std::string &dict,
 std::string f32Dict(const std::string &shape) {
   return "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
 }
-
-/// A fresh directory under the system temp dir, removed on destruction.
-class TempDir {
-public:
-  TempDir() {
-    llvm::SmallString<256> model;
-    llvm::sys::path::system_temp_directory(/*ErasedOnReboot=*/true, model);
-    llvm::sys::path::append(model, "normc-npy-test-%%%%%%");
-    EXPECT_FALSE(llvm::sys::fs::createUniqueDirectory(model, dir));
-  }
-  ~TempDir() { llvm::sys::fs::remove_directories(dir); }
-  std::string file(llvm::StringRef name) const {
-    llvm::SmallString<256> p(dir);
-    llvm::sys::path::append(p, name);
-    return std::string(p);
-  }
-
-private:
-  llvm::SmallString<256> dir;
-};
 
 TEST(NpyTest, RoundTripEveryDTypeAndShape) {
   for (DType dtype : kAllDTypes) {
@@ -211,7 +194,7 @@ TEST(NpyTest, BF16IsReadFromU2AndI2) {
 }
 
 TEST(NpyTest, FileRoundTrip) {
-  TempDir dir;
+  TempDir dir("npy");
   std::string path = dir.file("a.npy");
   Array a = patterned(DType::F64, {4, 2});
   ASSERT_EQ(errorOf(writeNpy(path, a)), "<no error>");
@@ -227,7 +210,7 @@ TEST(NpyTest, FileRoundTrip) {
 }
 
 TEST(NpyTest, MissingFileNamesPath) {
-  TempDir dir;
+  TempDir dir("npy");
   std::string path = dir.file("absent.npy");
   std::string msg = errorOf(readNpy(path));
   EXPECT_NE(msg.find(path), std::string::npos) << msg;
@@ -235,7 +218,7 @@ TEST(NpyTest, MissingFileNamesPath) {
 }
 
 TEST(NpyTest, WriteIntoMissingDirectoryFails) {
-  TempDir dir;
+  TempDir dir("npy");
   std::string path = dir.file("no/such/dir/a.npy");
   llvm::Error err = writeNpy(path, Array::zeros(DType::F32, {1}));
   ASSERT_TRUE(static_cast<bool>(err));
@@ -344,7 +327,7 @@ TEST(NpyTest, RejectsMalformedFiles) {
 }
 
 TEST(NpyTest, ReadNpyReportsProblemsWithPath) {
-  TempDir dir;
+  TempDir dir("npy");
   std::string path = dir.file("cut.npy");
   std::string good = serializeNpy(patterned(DType::F64, {16}));
   {

@@ -17,6 +17,8 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
+#include "test/unit/io/TempDir.h"
+
 #include "gtest/gtest.h"
 
 #include <cstdlib>
@@ -24,29 +26,9 @@
 #include <sys/wait.h>
 
 using namespace normc;
+using normc::test::TempDir;
 
 namespace {
-
-/// A fresh directory under the system temp dir, removed on destruction.
-class TempDir {
-public:
-  TempDir() {
-    llvm::SmallString<256> model;
-    llvm::sys::path::system_temp_directory(/*ErasedOnReboot=*/true, model);
-    llvm::sys::path::append(model, "normc-npz-test-%%%%%%");
-    EXPECT_FALSE(llvm::sys::fs::createUniqueDirectory(model, dir));
-  }
-  ~TempDir() { llvm::sys::fs::remove_directories(dir); }
-  std::string file(llvm::StringRef name) const {
-    llvm::SmallString<256> p(dir);
-    llvm::sys::path::append(p, name);
-    return std::string(p);
-  }
-  std::string path() const { return std::string(dir); }
-
-private:
-  llvm::SmallString<256> dir;
-};
 
 template <class T> std::string errorOf(llvm::Expected<T> value) {
   if (value)
@@ -216,7 +198,7 @@ TEST(NpzTest, EmptyKeyIsRejected) {
 }
 
 TEST(NpzTest, FileRoundTripAndOverwrite) {
-  TempDir dir;
+  TempDir dir("npz");
   std::string path = dir.file("arrays.npz");
   std::map<std::string, Array> first = sampleArrays();
   ASSERT_EQ(errorOf(writeNpzAtomic(path, first)), "<no error>");
@@ -232,7 +214,7 @@ TEST(NpzTest, FileRoundTripAndOverwrite) {
 }
 
 TEST(NpzTest, MissingFile) {
-  TempDir dir;
+  TempDir dir("npz");
   std::string path = dir.file("absent.npz");
   std::string msg = errorOf(readNpz(path));
   EXPECT_NE(msg.find(path), std::string::npos) << msg;
@@ -240,7 +222,7 @@ TEST(NpzTest, MissingFile) {
 }
 
 TEST(NpzTest, EmptyFile) {
-  TempDir dir;
+  TempDir dir("npz");
   std::string path = dir.file("empty.npz");
   writeFile(path, "");
   std::string msg = errorOf(readNpz(path));
@@ -248,7 +230,7 @@ TEST(NpzTest, EmptyFile) {
 }
 
 TEST(NpzTest, NotAZip) {
-  TempDir dir;
+  TempDir dir("npz");
   std::string path = dir.file("text.npz");
   writeFile(path, "this is a text file, not a zip archive\n");
   std::string msg = errorOf(readNpz(path));
@@ -261,7 +243,7 @@ TEST(NpzTest, NotAZip) {
 }
 
 TEST(NpzTest, TruncatedArchive) {
-  TempDir dir;
+  TempDir dir("npz");
   std::string path = dir.file("cut.npz");
   for (bool compress : {false, true}) {
     std::string bytes = serialized(sampleArrays(), compress);
@@ -277,7 +259,7 @@ TEST(NpzTest, TruncatedArchive) {
 }
 
 TEST(NpzTest, CorruptStoredDataFailsTheCrc) {
-  TempDir dir;
+  TempDir dir("npz");
   std::string path = dir.file("bad.npz");
   std::map<std::string, Array> arrays = {{"m", Array::zeros(DType::F32, {64})}};
   std::string bytes = serialized(arrays, false);
@@ -293,7 +275,7 @@ TEST(NpzTest, CorruptStoredDataFailsTheCrc) {
 }
 
 TEST(NpzTest, CorruptDeflatedData) {
-  TempDir dir;
+  TempDir dir("npz");
   std::string path = dir.file("bad.npz");
   std::map<std::string, Array> arrays = {{"m", allDTypeArrays()["f64_19"]}};
   std::string bytes = serialized(arrays, true);
@@ -311,7 +293,7 @@ TEST(NpzTest, CorruptDeflatedData) {
 TEST(NpzTest, CorruptMemberWithValidCrc) {
   // A zip that is fine as a zip but whose member is a bad .npy: the .npy
   // error must name both the archive and the member.
-  TempDir dir;
+  TempDir dir("npz");
   std::string path = dir.file("bad.npz");
   Array m = Array::zeros(DType::F32, {2});
   std::string npy = serializeNpy(m);
@@ -337,7 +319,7 @@ TEST(NpzTest, CorruptMemberWithValidCrc) {
 }
 
 TEST(NpzTest, NonNpyMemberIsRejected) {
-  TempDir dir;
+  TempDir dir("npz");
   std::string path = dir.file("odd.npz");
   std::string bytes = serialized({{"m", Array::zeros(DType::F32, {2})}}, false);
   ASSERT_EQ(replaceAll(bytes, "m.npy", "m.txt"), 2); // Local + central.
@@ -437,7 +419,7 @@ int runNumPy(const TempDir &dir, const std::string &mode,
 
 TEST(NpzNumPyTest, NumPyReadsOurNpz) {
   REQUIRE_NUMPY();
-  TempDir dir;
+  TempDir dir("npz");
   for (bool compress : {false, true}) {
     SCOPED_TRACE(compress ? "deflated" : "stored");
     std::string path = dir.file(compress ? "ours-z.npz" : "ours.npz");
@@ -450,7 +432,7 @@ TEST(NpzNumPyTest, NumPyReadsOurNpz) {
 TEST(NpzNumPyTest, NumPyDetectsAWrongValue) {
   // The check is not vacuous: one changed element makes it fail.
   REQUIRE_NUMPY();
-  TempDir dir;
+  TempDir dir("npz");
   std::map<std::string, Array> arrays = sampleArrays();
   arrays["w"].as<float>()[4] = 1.25f;
   std::string path = dir.file("wrong.npz");
@@ -460,7 +442,7 @@ TEST(NpzNumPyTest, NumPyDetectsAWrongValue) {
 
 TEST(NpzNumPyTest, WeReadNumPySavez) {
   REQUIRE_NUMPY();
-  TempDir dir;
+  TempDir dir("npz");
   for (const char *mode : {"savez", "savez_compressed"}) {
     SCOPED_TRACE(mode);
     std::string path = dir.file(std::string(mode) + ".npz");
@@ -473,7 +455,7 @@ TEST(NpzNumPyTest, WeReadNumPySavez) {
 
 TEST(NpzNumPyTest, NpyBothWays) {
   REQUIRE_NUMPY();
-  TempDir ours, theirs;
+  TempDir ours("npz"), theirs("npz");
   std::map<std::string, Array> arrays = sampleArrays();
   for (const auto &[key, array] : arrays)
     ASSERT_EQ(errorOf(writeNpy(ours.file(key + ".npy"), array)), "<no error>");

@@ -17,6 +17,8 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
+#include "test/unit/io/TempDir.h"
+
 #include "gtest/gtest.h"
 
 #include <csignal>
@@ -27,39 +29,9 @@
 #include <unistd.h>
 
 using namespace normc;
+using normc::test::TempDir;
 
 namespace {
-
-/// A fresh directory under the system temp dir, removed on destruction.
-class TempDir {
-public:
-  TempDir() {
-    llvm::SmallString<256> model;
-    llvm::sys::path::system_temp_directory(/*ErasedOnReboot=*/true, model);
-    llvm::sys::path::append(model, "normc-state-test-%%%%%%");
-    EXPECT_FALSE(llvm::sys::fs::createUniqueDirectory(model, dir));
-  }
-  ~TempDir() { llvm::sys::fs::remove_directories(dir); }
-  std::string file(llvm::StringRef name) const {
-    llvm::SmallString<256> p(dir);
-    llvm::sys::path::append(p, name);
-    return std::string(p);
-  }
-  /// Names of the entries in the directory, sorted.
-  std::vector<std::string> list() const {
-    std::vector<std::string> names;
-    std::error_code ec;
-    for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
-         it.increment(ec))
-      names.push_back(llvm::sys::path::filename(it->path()).str());
-    EXPECT_FALSE(ec);
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
-private:
-  llvm::SmallString<256> dir;
-};
 
 template <class T> std::string errorOf(llvm::Expected<T> value) {
   if (value)
@@ -208,7 +180,7 @@ TEST(StateStoreTest, CheckSpecsRejectsBadSpecs) {
 }
 
 TEST(StateStoreTest, SaveLoadRoundTrip) {
-  TempDir dir;
+  TempDir dir("state");
   std::string path = dir.file("state.npz");
   StateStore saved = filledStore(3.0f);
   ASSERT_EQ(errorOf(saved.save(path)), "<no error>");
@@ -233,7 +205,7 @@ TEST(StateStoreTest, SaveLoadRoundTrip) {
 }
 
 TEST(StateStoreTest, EmptyStoreRoundTrip) {
-  TempDir dir;
+  TempDir dir("state");
   std::string path = dir.file("none.npz");
   ASSERT_EQ(errorOf(StateStore::initial({}).save(path)), "<no error>");
   llvm::Expected<StateStore> loaded = StateStore::load(path, {});
@@ -254,7 +226,7 @@ std::string loadProblem(const std::string &path,
 }
 
 TEST(StateStoreTest, LoadRejectsMissingKeys) {
-  TempDir dir;
+  TempDir dir("state");
   std::map<std::string, Array> arrays = filledStore(1).arrays();
   arrays.erase("encoder.ln.running_var");
   arrays.erase("layer1.0.bn1.num_batches_tracked");
@@ -268,7 +240,7 @@ TEST(StateStoreTest, LoadRejectsMissingKeys) {
 }
 
 TEST(StateStoreTest, LoadRejectsWrongShape) {
-  TempDir dir;
+  TempDir dir("state");
   std::map<std::string, Array> arrays = filledStore(1).arrays();
   arrays["layer1.0.bn1.running_mean"] = Array::zeros(DType::F32, {8});
   std::string msg = loadProblem(dir.file("s.npz"), arrays);
@@ -279,7 +251,7 @@ TEST(StateStoreTest, LoadRejectsWrongShape) {
 }
 
 TEST(StateStoreTest, LoadRejectsWrongDType) {
-  TempDir dir;
+  TempDir dir("state");
   std::map<std::string, Array> arrays = filledStore(1).arrays();
   arrays["encoder.ln.running_var"] = Array::zeros(DType::F32, {2, 3});
   std::string msg = loadProblem(dir.file("s.npz"), arrays);
@@ -290,7 +262,7 @@ TEST(StateStoreTest, LoadRejectsWrongDType) {
 }
 
 TEST(StateStoreTest, LoadRejectsBadCounter) {
-  TempDir dir;
+  TempDir dir("state");
   std::map<std::string, Array> arrays = filledStore(1).arrays();
   arrays["layer1.0.bn1.num_batches_tracked"] = Array::zeros(DType::I64, {1});
   arrays["encoder.ln.num_batches_tracked"] = Array::zeros(DType::F32, {});
@@ -313,7 +285,7 @@ TEST(StateStoreTest, LoadRejectsBadCounter) {
 }
 
 TEST(StateStoreTest, LoadRejectsExtraKeys) {
-  TempDir dir;
+  TempDir dir("state");
   std::map<std::string, Array> arrays = filledStore(1).arrays();
   arrays["layer1.0.bn1.weight"] = Array::zeros(DType::F32, {4});
   arrays["fc.bias"] = Array::zeros(DType::F32, {10});
@@ -324,7 +296,7 @@ TEST(StateStoreTest, LoadRejectsExtraKeys) {
 }
 
 TEST(StateStoreTest, LoadReportsEveryProblemAtOnce) {
-  TempDir dir;
+  TempDir dir("state");
   std::map<std::string, Array> arrays = filledStore(1).arrays();
   arrays.erase("layer1.0.bn1.running_var");
   arrays["encoder.ln.running_mean"] = Array::zeros(DType::F64, {3, 2});
@@ -339,7 +311,7 @@ TEST(StateStoreTest, LoadReportsEveryProblemAtOnce) {
 }
 
 TEST(StateStoreTest, LoadRejectsInvalidSpecsWithoutReading) {
-  TempDir dir;
+  TempDir dir("state");
   std::vector<StateSpec> specs = twoLayers();
   specs[1].dtype = DType::I64;
   std::string path = dir.file("absent.npz");
@@ -349,7 +321,7 @@ TEST(StateStoreTest, LoadRejectsInvalidSpecsWithoutReading) {
 }
 
 TEST(StateStoreTest, LoadRejectsMissingCorruptTruncatedAndNonZipFiles) {
-  TempDir dir;
+  TempDir dir("state");
   std::string path = dir.file("state.npz");
   std::string msg = errorOf(StateStore::load(path, twoLayers()));
   EXPECT_NE(msg.find(path + ": cannot read"), std::string::npos) << msg;
@@ -415,7 +387,7 @@ int crashWhileWriting(const std::string &path, const std::string &newBytes,
 TEST(StateStoreAtomicityTest, CrashedWriterLeavesOldStateIntact) {
   for (bool kill : {false, true}) {
     SCOPED_TRACE(kill ? "SIGKILL" : "_exit(1)");
-    TempDir dir;
+    TempDir dir("state");
     std::string path = dir.file("state.npz");
     StateStore old = filledStore(5.0f);
     ASSERT_EQ(errorOf(old.save(path)), "<no error>");
@@ -464,7 +436,7 @@ TEST(StateStoreAtomicityTest, CrashedWriterLeavesOldStateIntact) {
 }
 
 TEST(StateStoreAtomicityTest, FailedWriterRemovesTempFile) {
-  TempDir dir;
+  TempDir dir("state");
   std::string path = dir.file("state.npz");
   StateStore old = filledStore(5.0f);
   ASSERT_EQ(errorOf(old.save(path)), "<no error>");
@@ -488,7 +460,7 @@ TEST(StateStoreAtomicityTest, FailedWriterRemovesTempFile) {
 }
 
 TEST(StateStoreAtomicityTest, SaveIntoMissingDirectoryFails) {
-  TempDir dir;
+  TempDir dir("state");
   std::string path = dir.file("missing/state.npz");
   std::string msg = errorOf(filledStore(1).save(path));
   EXPECT_NE(msg.find(path), std::string::npos) << msg;
@@ -497,7 +469,7 @@ TEST(StateStoreAtomicityTest, SaveIntoMissingDirectoryFails) {
 }
 
 TEST(StateStoreAtomicityTest, SaveKeepsPermissions) {
-  TempDir dir;
+  TempDir dir("state");
   std::string path = dir.file("state.npz");
   ASSERT_EQ(errorOf(filledStore(1).save(path)), "<no error>");
   ASSERT_EQ(::chmod(path.c_str(), 0640), 0);
@@ -510,7 +482,7 @@ TEST(StateStoreAtomicityTest, SaveKeepsPermissions) {
 TEST(StateStoreAtomicityTest, ReaderRacingWriterSeesWholeStates) {
   // A child saves two states alternately; every load in the parent meanwhile
   // must succeed and see one of them, never a mixture or a partial file.
-  TempDir dir;
+  TempDir dir("state");
   std::string path = dir.file("state.npz");
   ASSERT_EQ(errorOf(filledStore(1.0f).save(path)), "<no error>");
   pid_t pid = ::fork();
