@@ -19,14 +19,6 @@
 using namespace normc::ref;
 
 namespace {
-void checkSize(const std::vector<double> &values, int64_t expected,
-               const char *what) {
-  if (static_cast<int64_t>(values.size()) != expected)
-    throw std::invalid_argument(std::string("normc::ref: ") + what + " has " +
-                                std::to_string(values.size()) +
-                                " elements, expected " +
-                                std::to_string(expected));
-}
 
 /// Sums `values` over each parameter entry's members.
 std::vector<double> sumPerParam(const std::vector<double> &values,

@@ -201,3 +201,12 @@ std::vector<double> normc::ref::permute(const std::vector<double> &x,
     *outShape = resultShape;
   return result;
 }
+
+void normc::ref::checkSize(const std::vector<double> &values, int64_t expected,
+                           const char *what) {
+  if (static_cast<int64_t>(values.size()) != expected)
+    throw std::invalid_argument(std::string("normc::ref: ") + what + " has " +
+                                std::to_string(values.size()) +
+                                " elements, expected " +
+                                std::to_string(expected));
+}

@@ -15,15 +15,6 @@
 using namespace normc::ref;
 
 namespace {
-/// Throws unless `values` has `expected` elements.
-void checkSize(const std::vector<double> &values, int64_t expected,
-               const char *what) {
-  if (static_cast<int64_t>(values.size()) != expected)
-    throw std::invalid_argument(std::string("normc::ref: ") + what + " has " +
-                                std::to_string(values.size()) +
-                                " elements, expected " +
-                                std::to_string(expected));
-}
 
 /// Moments of `x` over the reduction sets of `layout`.
 Moments computeMoments(const std::vector<double> &x, const Layout &layout,

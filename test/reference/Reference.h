@@ -81,6 +81,11 @@ Shape paramShape(const Shape &shape, const Spec &spec);
 /// The number of input elements that contribute to each statistic.
 int64_t countPerStat(const Shape &shape, const Spec &spec);
 
+/// Throws std::invalid_argument unless `values` has `expected` elements;
+/// `what` names the tensor in the message.
+void checkSize(const std::vector<double> &values, int64_t expected,
+               const char *what);
+
 /// Index maps from the elements of an input to its statistics and parameters.
 struct Layout {
   /// See statsShape().
