@@ -49,10 +49,15 @@ static normc::TensorInfo describe(Type type, DictionaryAttr attrs,
   normc::TensorInfo info;
   info.dtype = toDType(tensor.getElementType());
   info.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
-  if (attrs)
+  if (attrs) {
     if (auto state = attrs.getAs<StringAttr>("norm.state"))
       info.state = state.str();
-  info.name = info.isState() ? info.state : std::move(name);
+    if (auto saved = attrs.getAs<StringAttr>("norm.saved"))
+      info.saved = saved.str();
+  }
+  info.name = info.isState()   ? info.state
+              : info.isSaved() ? info.saved
+                               : std::move(name);
   return info;
 }
 
@@ -131,14 +136,14 @@ mlir::norm::lowerGraphForMode(ModuleOp graph, StringRef mode,
     std::vector<std::string> argNames, resultNames;
     if (forward) {
       for (const normc::TensorInfo &t : forward->inputs)
-        if (!t.isState())
+        if (t.isUser())
           argNames.push_back(t.name);
       int j = 0;
       for (const normc::TensorInfo &t : forward->outputs)
-        if (!t.isState())
+        if (t.isUser())
           argNames.push_back("grad_out" + std::to_string(j++));
       for (const normc::TensorInfo &t : forward->inputs)
-        if (!t.isState() && t.dtype != normc::DType::I64)
+        if (t.isUser() && t.dtype != normc::DType::I64)
           resultNames.push_back("grad_" + t.name);
     }
     int user = 0;
@@ -151,16 +156,17 @@ mlir::norm::lowerGraphForMode(ModuleOp graph, StringRef mode,
           describe(t, func.getResultAttrDict(i),
                    i < resultNames.size() ? resultNames[i]
                                           : "out" + std::to_string(user));
-      user += info.isState() ? 0 : 1;
+      user += info.isUser() ? 1 : 0;
       entry.outputs.push_back(std::move(info));
     }
     manifest.entries.push_back(std::move(entry));
     // The manifest holds the state tags now; LLVM IR has no use for them.
-    for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
-      func.removeArgAttr(i, "norm.state");
-    for (unsigned i = 0, e = func.getNumResults(); i < e; ++i)
-      func.removeResultAttr(i,
-                            StringAttr::get(func.getContext(), "norm.state"));
+    for (StringRef tag : {"norm.state", "norm.saved"}) {
+      for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
+        func.removeArgAttr(i, tag);
+      for (unsigned i = 0, e = func.getNumResults(); i < e; ++i)
+        func.removeResultAttr(i, StringAttr::get(func.getContext(), tag));
+    }
   }
   for (auto decl : llvm::make_early_inc_range(module->getOps<RunningStatsOp>()))
     decl.erase();

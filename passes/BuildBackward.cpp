@@ -81,7 +81,8 @@ std::string findNonDifferentiable(func::FuncOp func, bool train) {
 
 /// Differentiates one normalization; `op` gains mean / rstd results.
 LogicalResult differentiateNormalize(OpBuilder &b, NormalizeOp op, Value dy,
-                                     bool batchStats, GradientMap &grads) {
+                                     bool batchStats, GradientMap &grads,
+                                     std::pair<Value, Value> saved) {
   NormSpec spec = op.getSpec();
   if (op.getStats().empty()) {
     OpBuilder::InsertionGuard guard(b);
@@ -103,10 +104,13 @@ LogicalResult differentiateNormalize(OpBuilder &b, NormalizeOp op, Value dy,
     types.append(2, RankedTensorType::get(spec.getParamShape(xType.getShape()),
                                           element));
   }
+  // Training uses the mean / rstd the forward entry saved.
+  Value mean = saved.first ? saved.first : op.getMean();
+  Value rstd = saved.second ? saved.second : op.getRstd();
   auto grad = NormalizeGradOp::create(
-      b, loc, types, dy, op.getX(), spec.center ? op.getMean() : Value(),
-      op.getRstd(), op.getScale(), /*bias=*/Value(), op.getReduceAttr(),
-      op.getParamsAttr(), op.getGroupsAttr(), b.getBoolAttr(batchStats),
+      b, loc, types, dy, op.getX(), spec.center ? mean : Value(), rstd,
+      op.getScale(), /*bias=*/Value(), op.getReduceAttr(), op.getParamsAttr(),
+      op.getGroupsAttr(), b.getBoolAttr(batchStats),
       op.getZeroCenteredScaleAttr(), /*from_output=*/UnitAttr(),
       /*center=*/b.getBoolAttr(true));
   grads.accumulate(op.getX(), grad.getDx(), loc);
@@ -119,8 +123,47 @@ LogicalResult differentiateNormalize(OpBuilder &b, NormalizeOp op, Value dy,
   return success();
 }
 
+/// Makes the training entry `forward` also return the mean and rstd of each
+/// normalization, tagged `norm.saved = "norm<k>.mean" / "norm<k>.rstd"`
+/// (k in program order); returns how many normalizations it saved.
+unsigned saveStatistics(func::FuncOp forward) {
+  OpBuilder b(forward->getContext());
+  SmallVector<NormalizeOp> norms;
+  forward.walk([&](NormalizeOp op) { norms.push_back(op); });
+  auto ret = cast<func::ReturnOp>(forward.getBody().front().getTerminator());
+  SmallVector<Value> savedValues;
+  for (auto [k, op] : llvm::enumerate(norms)) {
+    NormalizeOp withStats = op;
+    if (op.getStats().empty()) {
+      b.setInsertionPoint(op);
+      withStats = buildNormalize(b, op.getLoc(), op.getSpec(), op.getX(),
+                                 op.getScale(), op.getBias(),
+                                 /*withStats=*/true);
+      op.getY().replaceAllUsesWith(withStats.getY());
+      op.erase();
+    }
+    static const char *const fields[] = {"mean", "rstd"};
+    for (auto [value, field] : llvm::zip(withStats.getStats(), fields)) {
+      unsigned index = forward.getNumResults();
+      std::string name = "norm" + std::to_string(k) + "." + field;
+      NamedAttribute tag(b.getStringAttr("norm.saved"), b.getStringAttr(name));
+      (void)forward.insertResult(index, value.getType(),
+                                 b.getDictionaryAttr(tag));
+      savedValues.push_back(value);
+    }
+  }
+  // Read the return's operands only now: replacing a normalization above
+  // may have changed them.
+  SmallVector<Value> operands(ret.getOperands());
+  operands.append(savedValues);
+  ret->setOperands(operands);
+  return norms.size();
+}
+
 /// Builds `<name>_backward` for `forward`; fails with a diagnostic.
 LogicalResult buildBackward(func::FuncOp forward, bool train) {
+  unsigned userResults = forward.getNumResults();
+  unsigned saved = train ? saveStatistics(forward) : 0;
   OpBuilder b(forward->getContext());
   b.setInsertionPointAfter(forward);
   auto backward = cast<func::FuncOp>(b.clone(*forward));
@@ -132,8 +175,22 @@ LogicalResult buildBackward(func::FuncOp forward, bool train) {
   Location loc = ret.getLoc();
   unsigned numInputs = body.getNumArguments();
   SmallVector<Value> gradOutputs;
-  for (Type t : forward.getFunctionType().getResults())
+  for (Type t : forward.getFunctionType().getResults().take_front(userResults))
     gradOutputs.push_back(body.addArgument(t, loc));
+  // The statistics saved by the forward entry, per normalization in order.
+  SmallVector<std::pair<Value, Value>> savedStats;
+  for (unsigned k = 0; k < saved; ++k) {
+    Type meanType = forward.getResultTypes()[userResults + 2 * k];
+    Type rstdType = forward.getResultTypes()[userResults + 2 * k + 1];
+    savedStats.push_back(
+        {body.addArgument(meanType, loc), body.addArgument(rstdType, loc)});
+  }
+  DenseMap<Operation *, std::pair<Value, Value>> savedFor;
+  unsigned nextSaved = 0;
+  backward.walk([&](NormalizeOp op) {
+    if (nextSaved < savedStats.size())
+      savedFor[op] = savedStats[nextSaved++];
+  });
 
   b.setInsertionPoint(ret);
   GradientMap grads(b);
@@ -174,7 +231,8 @@ LogicalResult buildBackward(func::FuncOp forward, bool train) {
     } else if (auto norm = dyn_cast<NormalizeOp>(op)) {
       if (Value g = grads.lookup(norm.getY()))
         if (failed(differentiateNormalize(
-                b, norm, g, train || !norm.getRunningAttr(), grads)))
+                b, norm, g, train || !norm.getRunningAttr(), grads,
+                savedFor.lookup(norm.getOperation()))))
           return failure();
     }
   }
@@ -203,6 +261,9 @@ LogicalResult buildBackward(func::FuncOp forward, bool train) {
   backward.setAllResultAttrs(ArrayRef<DictionaryAttr>{});
   SmallVector<DictionaryAttr> argAttrs(inputTypes.size(),
                                        b.getDictionaryAttr({}));
+  for (unsigned i = 0; i < 2 * saved; ++i)
+    argAttrs[numInputs + userResults + i] =
+        forward.getResultAttrDict(userResults + i);
   backward.setAllArgAttrs(argAttrs);
   return success();
 }

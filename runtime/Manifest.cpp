@@ -41,6 +41,8 @@ static json::Value tensorToJSON(const TensorInfo &t) {
                  {"shape", json::Array(t.shape)}};
   if (t.isState())
     o["state"] = t.state;
+  if (t.isSaved())
+    o["saved"] = t.saved;
   return o;
 }
 
@@ -158,6 +160,8 @@ struct Reader {
         return false;
       if (std::optional<llvm::StringRef> s = t->getString("state"))
         info.state = s->str();
+      if (std::optional<llvm::StringRef> s = t->getString("saved"))
+        info.saved = s->str();
       out.push_back(std::move(info));
     }
     return true;

@@ -110,7 +110,7 @@ llvm::Error Session::eval() { return select("infer"); }
 std::vector<const TensorInfo *> Session::userInputs() const {
   std::vector<const TensorInfo *> result;
   for (const TensorInfo &t : current->inputs)
-    if (!t.isState())
+    if (t.isUser())
       result.push_back(&t);
   return result;
 }
@@ -118,7 +118,7 @@ std::vector<const TensorInfo *> Session::userInputs() const {
 std::vector<const TensorInfo *> Session::userOutputs() const {
   std::vector<const TensorInfo *> result;
   for (const TensorInfo &t : current->outputs)
-    if (!t.isState())
+    if (t.isUser())
       result.push_back(&t);
   return result;
 }
@@ -138,7 +138,7 @@ Session::checkInputs(const EntryInfo &entry,
                      const std::vector<const Array *> &inputs) const {
   std::vector<const TensorInfo *> expected;
   for (const TensorInfo &t : entry.inputs)
-    if (!t.isState())
+    if (t.isUser())
       expected.push_back(&t);
   if (inputs.size() != expected.size())
     return llvm::createStringError("entry '" + entry.symbol + "' takes " +
@@ -187,6 +187,12 @@ Session::backward(const std::vector<const Array *> &inputs,
   llvm::Expected<EntryFn> fn = executable->lookup(*entry);
   if (!fn)
     return fn.takeError();
+  for (const TensorInfo &t : entry->inputs)
+    if (t.isSaved() && !saved.count(t.saved))
+      return llvm::createStringError(
+          "the backward entry of '" + function +
+          "' uses the statistics saved by a training forward step (" + t.saved +
+          "); run forward in training mode first");
   std::vector<const Array *> all(inputs);
   all.insert(all.end(), gradOutputs.begin(), gradOutputs.end());
   auto data = checkInputs(*entry, all);
@@ -203,6 +209,8 @@ Session::call(const EntryInfo &entry, EntryFn fn,
   for (const TensorInfo &t : entry.inputs) {
     if (t.isState())
       table.add(stateArray(store, t.state).data.data(), t.shape);
+    else if (t.isSaved())
+      table.add(saved.at(t.saved).data.data(), t.shape);
     else
       table.add(inputs[next++], t.shape);
   }
@@ -217,10 +225,18 @@ Session::call(const EntryInfo &entry, EntryFn fn,
 
   std::vector<const Array *> results;
   for (auto [info, buffer] : llvm::zip(entry.outputs, buffers)) {
-    if (info.isState())
+    if (info.isState()) {
       std::swap(stateArray(store, info.state).data, buffer.data);
-    else
+    } else if (info.isSaved()) {
+      Array &kept = saved[info.saved];
+      kept.dtype = info.dtype;
+      kept.shape = info.shape;
+      if (kept.data.size() != buffer.data.size())
+        kept.data.assign(buffer.data.size(), 0);
+      std::swap(kept.data, buffer.data);
+    } else {
       results.push_back(&buffer);
+    }
   }
   return results;
 }

@@ -2,20 +2,25 @@
 // RUN: norm-opt --pass-pipeline="builtin.module(norm-canonicalize-named, norm-build-backward{mode=infer})" -split-input-file -verify-diagnostics %s | FileCheck %s --check-prefix=INFER
 
 // Residual add -> BatchNorm (running statistics) -> ReLU -> residual add.
-// The backward function recomputes the forward with saved mean / rstd,
-// differentiates ReLU from its input, BatchNorm with batch statistics in
-// training (running statistics untouched) and with the running statistics in
-// inference, and sums the two gradients that reach %x.
+// In training the forward entry also returns each normalization's mean and
+// rstd (tagged norm.saved); the backward function takes them back, recomputes
+// the forward, differentiates ReLU from its input and BatchNorm with the saved
+// batch statistics (running statistics untouched), and sums the two
+// gradients that reach %x. Inference uses the running statistics.
 norm.running_stats @bn : tensor<3xf32>
+// TRAIN-LABEL: func.func @block(
+// TRAIN-SAME: -> (tensor<4x3xf32>, tensor<3xf32> {norm.saved = "norm0.mean"}, tensor<3xf32> {norm.saved = "norm0.rstd"})
 // TRAIN-LABEL: func.func @block_backward
-// TRAIN-SAME: (%[[X:.+]]: tensor<4x3xf32>, %[[R:.+]]: tensor<4x3xf32>, %[[W:.+]]: tensor<3xf32>, %[[B:.+]]: tensor<3xf32>, %[[G:.+]]: tensor<4x3xf32>) -> (tensor<4x3xf32>, tensor<4x3xf32>, tensor<3xf32>, tensor<3xf32>)
+// TRAIN-SAME: (%[[X:.+]]: tensor<4x3xf32>, %[[R:.+]]: tensor<4x3xf32>, %[[W:.+]]: tensor<3xf32>, %[[B:.+]]: tensor<3xf32>, %[[G:.+]]: tensor<4x3xf32>, %[[SM:.+]]: tensor<3xf32> {norm.saved = "norm0.mean"}, %[[SR:.+]]: tensor<3xf32> {norm.saved = "norm0.rstd"}) -> (tensor<4x3xf32>, tensor<4x3xf32>, tensor<3xf32>, tensor<3xf32>)
 // TRAIN: %[[A:.+]] = norm.add %[[X]], %[[R]]
 // TRAIN: %[[Y:.+]], %[[S:.+]]:2 = norm.normalize %[[A]] over [0] params [1] scale(%[[W]]) bias(%[[B]]) :
 // TRAIN-NOT: running
 // TRAIN: %[[DR:.+]] = norm.activation_grad relu %[[G]], %[[Y]]
-// TRAIN: %[[DX:.+]], %[[DP:.+]]:2 = norm.normalize_grad %[[DR]], %[[A]] over [0] mean(%[[S]]#0) rstd(%[[S]]#1) params [1] scale(%[[W]]) :
+// TRAIN: %[[DX:.+]], %[[DP:.+]]:2 = norm.normalize_grad %[[DR]], %[[A]] over [0] mean(%[[SM]]) rstd(%[[SR]]) params [1] scale(%[[W]]) :
 // TRAIN: %[[SUM:.+]] = norm.add %[[G]], %[[DX]]
 // TRAIN: return %[[SUM]], %[[DX]], %[[DP]]#0, %[[DP]]#1
+// INFER-LABEL: func.func @block(
+// INFER-NOT: norm.saved
 // INFER-LABEL: func.func @block_backward
 // INFER: norm.normalize %{{.+}} {running = #norm.running<@bn, momentum = 1.000000e-01>}
 // INFER: norm.normalize_grad {{.+}} {batch_stats = false}

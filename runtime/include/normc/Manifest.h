@@ -29,8 +29,16 @@ struct TensorInfo {
 
   /// Number of elements.
   int64_t numel() const;
+  /// `norm<k>.mean` / `norm<k>.rstd` for statistics a training entry saves
+  /// for its backward entry, empty otherwise.
+  std::string saved;
+
   /// True for running statistics.
   bool isState() const { return !state.empty(); }
+  /// True for statistics saved between a forward and a backward entry.
+  bool isSaved() const { return !saved.empty(); }
+  /// True for tensors the caller passes or receives (not state, not saved).
+  bool isUser() const { return !isState() && !isSaved(); }
 };
 
 /// One compiled entry: a graph function in one mode.

@@ -91,6 +91,8 @@ private:
   StateStore store;
   /// Reused output buffers per entry symbol.
   std::map<std::string, std::vector<Array>> outputs;
+  /// Statistics saved by the last training forward step, by tag.
+  std::map<std::string, Array> saved;
 };
 
 } // namespace normc

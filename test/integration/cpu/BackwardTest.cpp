@@ -132,6 +132,12 @@ void expectDirectionalDerivative(Session &session,
   };
   const double h = 1e-5;
   double numeric = (loss(h) - loss(-h)) / (2 * h);
+  // The training backward uses the statistics saved by the last forward
+  // step: run it at theta.
+  std::vector<const Input *> at;
+  for (const Input &in : theta)
+    at.push_back(&in);
+  run(session, at);
   std::vector<const Array *> inputs;
   for (const Input &in : theta)
     inputs.push_back(&in.array);
@@ -193,11 +199,30 @@ TEST(Backward, TrainingBackwardLeavesRunningStatisticsAlone) {
   ASSERT_FALSE(bool(session->train()));
   run(*session, {&x, &x, &w, &w});
   std::vector<double> mean = toDoubles(session->state().mean("bn"));
+  EXPECT_EQ(session->state().count("bn").as<int64_t>()[0], 1);
   auto grads =
       session->backward({&x.array, &x.array, &w.array, &w.array}, {&x.array});
   ASSERT_TRUE(bool(grads)) << llvm::toString(grads.takeError());
   EXPECT_EQ(toDoubles(session->state().mean("bn")), mean);
   EXPECT_EQ(session->state().count("bn").as<int64_t>()[0], 1);
+}
+
+TEST(Backward, TrainingBackwardNeedsAForwardStep) {
+  BackwardCase c = backwardCases()[0];
+  std::unique_ptr<Session> session =
+      compileSession(backwardGraph(c), {"train"});
+  ASSERT_TRUE(session);
+  ASSERT_FALSE(bool(session->train()));
+  std::mt19937_64 rng(9);
+  Input x = randomInput(rng, c.shape, DType::F64);
+  Input w = randomInput(rng, {c.channels}, DType::F64);
+  auto grads =
+      session->backward({&x.array, &x.array, &w.array, &w.array}, {&x.array});
+  ASSERT_FALSE(bool(grads));
+  std::string message = llvm::toString(grads.takeError());
+  EXPECT_NE(message.find("run forward in training mode first"),
+            std::string::npos)
+      << message;
 }
 } // namespace
 
