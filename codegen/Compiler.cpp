@@ -54,6 +54,7 @@ static normc::TensorInfo describe(Type type, DictionaryAttr attrs,
       info.state = state.str();
     if (auto saved = attrs.getAs<StringAttr>("norm.saved"))
       info.saved = saved.str();
+    info.nonzero = static_cast<bool>(attrs.get("norm.nonzero"));
   }
   info.name = info.isState()   ? info.state
               : info.isSaved() ? info.saved
@@ -161,7 +162,7 @@ mlir::norm::lowerGraphForMode(ModuleOp graph, StringRef mode,
     }
     manifest.entries.push_back(std::move(entry));
     // The manifest holds the state tags now; LLVM IR has no use for them.
-    for (StringRef tag : {"norm.state", "norm.saved"}) {
+    for (StringRef tag : {"norm.state", "norm.saved", "norm.nonzero"}) {
       for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
         func.removeArgAttr(i, tag);
       for (unsigned i = 0, e = func.getNumResults(); i < e; ++i)

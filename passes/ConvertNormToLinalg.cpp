@@ -52,6 +52,18 @@ static LogicalResult splitNormalize(IRRewriter &rewriter, NormalizeOp op) {
   return success();
 }
 
+/// The memory-saving gradient divides by the scale: when the scale is an
+/// argument of the function, tag it `norm.nonzero` so that the runtime
+/// rejects a zero with a clear error instead of returning Inf / NaN.
+static void markNonZeroScale(NormalizeGradOp op) {
+  auto arg = dyn_cast_if_present<BlockArgument>(op.getScale());
+  if (!op.getFromOutput() || !arg)
+    return;
+  if (auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()))
+    func.setArgAttr(arg.getArgNumber(), "norm.nonzero",
+                    UnitAttr::get(op.getContext()));
+}
+
 /// Replaces one norm op by linalg; fails with a diagnostic if unsupported.
 static LogicalResult lowerOp(IRRewriter &rewriter, Operation *op) {
   rewriter.setInsertionPoint(op);
@@ -71,9 +83,10 @@ static LogicalResult lowerOp(IRRewriter &rewriter, Operation *op) {
     results = {buildActivationGrad(rewriter, grad)};
   else if (auto add = dyn_cast<AddOp>(op))
     results = {buildAdd(rewriter, add)};
-  else if (auto grad = dyn_cast<NormalizeGradOp>(op))
+  else if (auto grad = dyn_cast<NormalizeGradOp>(op)) {
+    markNonZeroScale(grad);
     results = buildNormalizeGrad(rewriter, grad);
-  else if (auto convGrad = dyn_cast<Conv2DGradOp>(op))
+  } else if (auto convGrad = dyn_cast<Conv2DGradOp>(op))
     results = buildConv2DGrad(rewriter, convGrad);
   else if (auto conv = dyn_cast<Conv2DOp>(op))
     results = {buildConv2D(rewriter, conv)};

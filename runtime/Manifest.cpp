@@ -43,6 +43,8 @@ static json::Value tensorToJSON(const TensorInfo &t) {
     o["state"] = t.state;
   if (t.isSaved())
     o["saved"] = t.saved;
+  if (t.nonzero)
+    o["nonzero"] = true;
   return o;
 }
 
@@ -162,6 +164,7 @@ struct Reader {
         info.state = s->str();
       if (std::optional<llvm::StringRef> s = t->getString("saved"))
         info.saved = s->str();
+      info.nonzero = t->getBoolean("nonzero").value_or(false);
       out.push_back(std::move(info));
     }
     return true;

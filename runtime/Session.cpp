@@ -9,6 +9,8 @@
 #include "normc/Session.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include <cstring>
+#include <optional>
 
 using namespace normc;
 
@@ -18,6 +20,34 @@ static std::string describe(DType dtype, const std::vector<int64_t> &shape) {
   for (size_t i = 0; i < shape.size(); ++i)
     text += (i ? ", " : "") + std::to_string(shape[i]);
   return text + "]";
+}
+
+/// Index of the first element of `a` equal to zero (either sign), if any.
+static std::optional<int64_t> firstZero(const Array &a) {
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    bool zero = false;
+    switch (a.dtype) {
+    case DType::F64:
+      zero = a.as<double>()[i] == 0.0;
+      break;
+    case DType::F32:
+      zero = a.as<float>()[i] == 0.0f;
+      break;
+    case DType::F16:
+    case DType::BF16: {
+      uint16_t bits;
+      std::memcpy(&bits, a.data.data() + 2 * i, 2);
+      zero = (bits & 0x7fff) == 0;
+      break;
+    }
+    case DType::I64:
+      zero = a.as<int64_t>()[i] == 0;
+      break;
+    }
+    if (zero)
+      return i;
+  }
+  return std::nullopt;
 }
 
 namespace {
@@ -153,6 +183,13 @@ Session::checkInputs(const EntryInfo &entry,
                                      t->name + "') must be " +
                                      describe(t->dtype, t->shape) + ", got " +
                                      describe(a->dtype, a->shape));
+    if (t->nonzero)
+      if (std::optional<int64_t> zero = firstZero(*a))
+        return llvm::createStringError(
+            "input " + std::to_string(i) + " ('" + t->name +
+            "') is zero at index " + std::to_string(*zero) +
+            ": the memory-saving gradient recovers the normalized input by "
+            "dividing the output by this scale");
     data.push_back(a->data.data());
   }
   return data;

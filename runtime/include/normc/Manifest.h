@@ -33,6 +33,10 @@ struct TensorInfo {
   /// for its backward entry, empty otherwise.
   std::string saved;
 
+  /// The entry divides by this input (the memory-saving gradient's scale):
+  /// the runtime rejects zeros in it.
+  bool nonzero = false;
+
   /// True for running statistics.
   bool isState() const { return !state.empty(); }
   /// True for statistics saved between a forward and a backward entry.

@@ -245,3 +245,30 @@ INSTANTIATE_TEST_SUITE_P(AllNorms, Grad, ::testing::ValuesIn(gradCases()),
                            return info.param.name;
                          });
 } // namespace
+
+namespace {
+TEST(Grad, MemorySavingGradientRejectsAZeroScaleAtRunTime) {
+  GradCase c = fromOutput(makeGrad("ln", {4, 8}, {1}, {1}));
+  std::unique_ptr<Session> session = compileSession(gradGraph(c), {"infer"});
+  ASSERT_TRUE(session);
+  std::mt19937_64 rng(17);
+  Input dy = randomInput(rng, c.shape, DType::F32);
+  Input y = randomInput(rng, c.shape, DType::F32);
+  Input rstd = randomInput(rng, {4}, DType::F32, 1.0, 0.1);
+  Input b = randomInput(rng, {8}, DType::F32);
+  std::vector<double> scale(8, 1.5);
+  scale[5] = -0.0;
+  Input w = makeInput(scale, {8}, DType::F32);
+  auto out =
+      session->forward({&dy.array, &y.array, &rstd.array, &w.array, &b.array});
+  ASSERT_FALSE(bool(out));
+  std::string message = llvm::toString(out.takeError());
+  EXPECT_NE(message.find("input 3 ('arg3') is zero at index 5"),
+            std::string::npos)
+      << message;
+  scale[5] = 2.0;
+  Input nonzero = makeInput(scale, {8}, DType::F32);
+  EXPECT_TRUE(bool(session->forward(
+      {&dy.array, &y.array, &rstd.array, &nonzero.array, &b.array})));
+}
+} // namespace
