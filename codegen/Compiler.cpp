@@ -92,7 +92,8 @@ static void recordStates(ModuleOp module, normc::Manifest &manifest) {
 
 FailureOr<OwningOpRef<ModuleOp>>
 mlir::norm::lowerGraphForMode(ModuleOp graph, StringRef mode,
-                              normc::Manifest &manifest, bool backward) {
+                              normc::Manifest &manifest, bool backward,
+                              bool memorySavingBackward) {
   OwningOpRef<ModuleOp> module(cast<ModuleOp>(graph->clone()));
   recordStates(*module, manifest);
   SmallVector<func::FuncOp> entries;
@@ -111,6 +112,7 @@ mlir::norm::lowerGraphForMode(ModuleOp graph, StringRef mode,
   NormPipelineOptions options;
   options.mode = mode.str();
   options.backward = backward;
+  options.memorySavingBackward = memorySavingBackward;
   PassManager front(graph.getContext());
   buildNormFrontendPipeline(front, options);
   if (failed(front.run(*module)))
@@ -200,7 +202,8 @@ mlir::norm::compileGraph(ModuleOp graph, const CompileOptions &options) {
   result.context = std::make_unique<llvm::LLVMContext>();
   for (const std::string &mode : options.modes) {
     FailureOr<OwningOpRef<ModuleOp>> lowered =
-        lowerGraphForMode(graph, mode, result.manifest, options.backward);
+        lowerGraphForMode(graph, mode, result.manifest, options.backward,
+                          options.memorySavingBackward);
     if (failed(lowered))
       return failure();
     std::unique_ptr<llvm::Module> llvmModule =

@@ -37,6 +37,8 @@ struct CompileOptions {
   /// Also compile `<function>_<mode>_backward` entries (for every function
   /// that can be differentiated; others are reported with a warning).
   bool backward = true;
+  /// Backward entries recover x-hat from the output (memory-saving form).
+  bool memorySavingBackward = false;
 };
 
 /// A compiled graph: the LLVM module of every entry and its manifest.
@@ -51,7 +53,7 @@ struct CompiledGraph {
 /// in `manifest`. Diagnostics go to the context's handler.
 FailureOr<OwningOpRef<ModuleOp>>
 lowerGraphForMode(ModuleOp graph, StringRef mode, normc::Manifest &manifest,
-                  bool backward = true);
+                  bool backward = true, bool memorySavingBackward = false);
 
 /// Compiles `graph` in every requested mode into one optimized LLVM module.
 FailureOr<CompiledGraph> compileGraph(ModuleOp graph,

@@ -28,6 +28,7 @@ void mlir::norm::buildNormFrontendPipeline(OpPassManager &pm,
   if (options.backward) {
     NormBuildBackwardPassOptions backward;
     backward.mode = options.mode;
+    backward.fromOutput = options.memorySavingBackward;
     pm.addPass(createNormBuildBackwardPass(backward));
   }
   NormSpecializeModePassOptions specialize;

@@ -27,6 +27,11 @@ struct NormPipelineOptions : public PassPipelineOptions<NormPipelineOptions> {
       *this, "backward",
       llvm::cl::desc("Also build <function>_backward for every function"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> memorySavingBackward{
+      *this, "memory-saving-backward",
+      llvm::cl::desc("Backward recovers x-hat from the output (needs nonzero "
+                     "scales)"),
+      llvm::cl::init(false)};
 };
 
 /// Target-independent front: norm graph -> linalg on tensors.

@@ -82,7 +82,8 @@ std::string findNonDifferentiable(func::FuncOp func, bool train) {
 /// Differentiates one normalization; `op` gains mean / rstd results.
 LogicalResult differentiateNormalize(OpBuilder &b, NormalizeOp op, Value dy,
                                      bool batchStats, GradientMap &grads,
-                                     std::pair<Value, Value> saved) {
+                                     std::pair<Value, Value> saved,
+                                     bool fromOutput) {
   NormSpec spec = op.getSpec();
   if (op.getStats().empty()) {
     OpBuilder::InsertionGuard guard(b);
@@ -107,12 +108,15 @@ LogicalResult differentiateNormalize(OpBuilder &b, NormalizeOp op, Value dy,
   // Training uses the mean / rstd the forward entry saved.
   Value mean = saved.first ? saved.first : op.getMean();
   Value rstd = saved.second ? saved.second : op.getRstd();
+  // The memory-saving form reads y (and the bias) instead of x and the mean.
+  bool useOutput = fromOutput && op.getScale();
   auto grad = NormalizeGradOp::create(
-      b, loc, types, dy, op.getX(), spec.center ? mean : Value(), rstd,
-      op.getScale(), /*bias=*/Value(), op.getReduceAttr(), op.getParamsAttr(),
-      op.getGroupsAttr(), b.getBoolAttr(batchStats),
-      op.getZeroCenteredScaleAttr(), /*from_output=*/UnitAttr(),
-      /*center=*/b.getBoolAttr(true));
+      b, loc, types, dy, useOutput ? op.getY() : op.getX(),
+      spec.center && !useOutput ? mean : Value(), rstd, op.getScale(),
+      useOutput ? op.getBias() : Value(), op.getReduceAttr(),
+      op.getParamsAttr(), op.getGroupsAttr(), b.getBoolAttr(batchStats),
+      op.getZeroCenteredScaleAttr(), useOutput ? b.getUnitAttr() : UnitAttr(),
+      b.getBoolAttr(useOutput ? spec.center : true));
   grads.accumulate(op.getX(), grad.getDx(), loc);
   if (affine) {
     if (op.getScale())
@@ -161,7 +165,7 @@ unsigned saveStatistics(func::FuncOp forward) {
 }
 
 /// Builds `<name>_backward` for `forward`; fails with a diagnostic.
-LogicalResult buildBackward(func::FuncOp forward, bool train) {
+LogicalResult buildBackward(func::FuncOp forward, bool train, bool fromOutput) {
   unsigned userResults = forward.getNumResults();
   unsigned saved = train ? saveStatistics(forward) : 0;
   OpBuilder b(forward->getContext());
@@ -232,7 +236,7 @@ LogicalResult buildBackward(func::FuncOp forward, bool train) {
       if (Value g = grads.lookup(norm.getY()))
         if (failed(differentiateNormalize(
                 b, norm, g, train || !norm.getRunningAttr(), grads,
-                savedFor.lookup(norm.getOperation()))))
+                savedFor.lookup(norm.getOperation()), fromOutput)))
           return failure();
     }
   }
@@ -292,7 +296,7 @@ struct NormBuildBackwardPass final
                            << ": " << reason;
         continue;
       }
-      if (failed(buildBackward(func, mode == "train")))
+      if (failed(buildBackward(func, mode == "train", fromOutput)))
         return signalPassFailure();
     }
   }

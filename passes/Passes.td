@@ -42,7 +42,10 @@ def NormBuildBackwardPass : Pass<"norm-build-backward", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"mode", "mode", "std::string", /*default=*/"\"train\"",
-           "Statistics of the backward pass: train (batch) or infer (running)">
+           "Statistics of the backward pass: train (batch) or infer (running)">,
+    Option<"fromOutput", "from-output", "bool", /*default=*/"false",
+           "Memory-saving gradients: recover x-hat from the normalization's "
+           "output y (normalize_grad {from_output}) where it has a scale">
   ];
   let dependentDialects = ["::mlir::norm::NormDialect",
                            "::mlir::func::FuncDialect",

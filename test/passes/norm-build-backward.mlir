@@ -76,3 +76,14 @@ func.func @negative_saved_stats(%x: tensor<2x5xf32>) -> (tensor<2x5xf32>, tensor
   %y, %m, %r = norm.layer_norm %x : (tensor<2x5xf32>) -> (tensor<2x5xf32>, tensor<2xf32>, tensor<2xf32>)
   return %y, %m, %r : tensor<2x5xf32>, tensor<2xf32>, tensor<2xf32>
 }
+
+// -----
+
+// RUN: norm-opt --pass-pipeline="builtin.module(norm-canonicalize-named, norm-build-backward{mode=train from-output=true})" %s -split-input-file 2>&1 | FileCheck %s --check-prefix=SAVING
+// SAVING-LABEL: func.func @memory_saving_backward
+// SAVING: %[[Y:.+]], %{{.+}}:2 = norm.normalize %{{.+}} over [1] params [1] scale(%[[W:[^)]+]]) bias(%[[B:[^)]+]])
+// SAVING: norm.normalize_grad %{{.+}}, %[[Y]] over [1] rstd(%{{.+}}) params [1] scale(%[[W]]) bias(%[[B]]) {from_output}
+func.func @memory_saving(%x: tensor<2x5xf32>, %w: tensor<5xf32>, %b: tensor<5xf32>) -> tensor<2x5xf32> {
+  %y = norm.layer_norm %x scale(%w) bias(%b) : (tensor<2x5xf32>, tensor<5xf32>, tensor<5xf32>) -> tensor<2x5xf32>
+  return %y : tensor<2x5xf32>
+}

@@ -42,6 +42,10 @@ static cl::opt<std::string>
          cl::desc("Print a stage instead: mlir (LLVM dialect), "
                   "llvm (optimized LLVM IR) or asm"),
          cl::init(""));
+static cl::opt<bool> memorySavingBackward(
+    "memory-saving-backward",
+    cl::desc("Backward entries recover the normalized input from the output "
+             "(scales must have no zeros; the runtime checks)"));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"),
                                   cl::Prefix, cl::init(3));
 
@@ -199,6 +203,7 @@ int main(int argc, char **argv) {
   norm::CompileOptions options;
   options.modes = modes;
   options.optLevel = optLevel;
+  options.memorySavingBackward = memorySavingBackward;
   FailureOr<norm::CompiledGraph> compiled =
       norm::compileGraph(*module, options);
   if (failed(compiled))
