@@ -1,0 +1,30 @@
+//===- BenchUtils.h - Bandwidth probe and buffers for benchmarks -*- C++ -*-===//
+//
+// What every normc benchmark shares: a STREAM-like copy probe measured in
+// the same process (1 or 2 threads), pre-touched buffers (first-touch page
+// faults cost ~10 us per 4 KiB page on these machines), and the counters
+// that report GB/s on the minimal-traffic model and the fraction of the
+// probe.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NORMC_BENCH_BENCHUTILS_H
+#define NORMC_BENCH_BENCHUTILS_H
+
+#include "benchmark/benchmark.h"
+#include <cstddef>
+
+namespace normc::bench {
+
+/// Copy bandwidth in GB/s (bytes read + bytes written per second) of
+/// `threads` threads over 256 MiB, best of several runs; measured once per
+/// thread count and cached.
+double copyBandwidth(int threads);
+
+/// Sets `GB/s` (minimal traffic: `bytes` per iteration) and `%probe`
+/// (against the copy probe of `threads` threads) on `state`.
+void reportBandwidth(benchmark::State &state, double bytes, int threads);
+
+} // namespace normc::bench
+
+#endif // NORMC_BENCH_BENCHUTILS_H
