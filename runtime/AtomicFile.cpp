@@ -129,3 +129,15 @@ llvm::Error normc::writeBytesAtomic(const std::string &path,
     return llvm::Error::success();
   });
 }
+
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+normc::readFileBytes(const std::string &path) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                  /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return llvm::createStringError(
+        buffer.getError(),
+        path + ": cannot read: " + buffer.getError().message());
+  return std::move(*buffer);
+}

@@ -341,13 +341,9 @@ std::string normc::serializeNpy(const Array &array) {
 }
 
 llvm::Expected<Array> normc::readNpy(const std::string &path) {
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
-      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                  /*RequiresNullTerminator=*/false);
+  auto buffer = readFileBytes(path);
   if (!buffer)
-    return llvm::createStringError(
-        buffer.getError(),
-        path + ": cannot read: " + buffer.getError().message());
+    return buffer.takeError();
   return parseNpy((*buffer)->getBuffer(), path);
 }
 

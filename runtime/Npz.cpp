@@ -153,13 +153,9 @@ llvm::Expected<std::map<std::string, Array>> normc::parseNpz(StringRef bytes,
 
 llvm::Expected<std::map<std::string, Array>>
 normc::readNpz(const std::string &path) {
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
-      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                  /*RequiresNullTerminator=*/false);
+  auto buffer = readFileBytes(path);
   if (!buffer)
-    return llvm::createStringError(
-        buffer.getError(),
-        path + ": cannot read: " + buffer.getError().message());
+    return buffer.takeError();
   return parseNpz((*buffer)->getBuffer(), path);
 }
 

@@ -103,13 +103,7 @@ Gradients normc::ref::normalizeGradFixed(const std::vector<double> &dy,
   Layout layout = makeLayout(shape, spec);
   checkSize(x, numElements(shape), "x");
   checkSize(dy, numElements(shape), "dy");
-  int64_t numStats = numElements(layout.statsShape);
-  if (spec.center)
-    checkSize(mean, numStats, "mean");
-  checkSize(var, numStats, "var");
-  std::vector<double> rstd(numStats);
-  for (int64_t s = 0; s < numStats; ++s)
-    rstd[s] = 1.0 / std::sqrt(var[s] + spec.epsilon);
+  std::vector<double> rstd = rstdOf(mean, var, layout, spec);
   std::vector<double> g, xhat;
   Gradients result = prepare(dy, x, layout, spec.center ? &mean : nullptr, rstd,
                              scale, g, xhat);

@@ -10,6 +10,7 @@
 #include "test/reference/Reference.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
@@ -209,4 +210,17 @@ void normc::ref::checkSize(const std::vector<double> &values, int64_t expected,
                                 std::to_string(values.size()) +
                                 " elements, expected " +
                                 std::to_string(expected));
+}
+
+std::vector<double> normc::ref::rstdOf(const std::vector<double> &mean,
+                                       const std::vector<double> &var,
+                                       const Layout &layout, const Spec &spec) {
+  int64_t numStats = numElements(layout.statsShape);
+  if (spec.center)
+    checkSize(mean, numStats, "mean");
+  checkSize(var, numStats, "var");
+  std::vector<double> rstd(numStats);
+  for (int64_t s = 0; s < numStats; ++s)
+    rstd[s] = 1.0 / std::sqrt(var[s] + spec.epsilon);
+  return rstd;
 }

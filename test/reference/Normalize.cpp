@@ -99,12 +99,6 @@ std::vector<double> normc::ref::applyStats(const std::vector<double> &x,
                                            const std::vector<double> *bias) {
   Layout layout = makeLayout(shape, spec);
   checkSize(x, numElements(shape), "x");
-  int64_t numStats = numElements(layout.statsShape);
-  if (spec.center)
-    checkSize(mean, numStats, "mean");
-  checkSize(var, numStats, "var");
-  std::vector<double> rstd(numStats);
-  for (int64_t s = 0; s < numStats; ++s)
-    rstd[s] = 1.0 / std::sqrt(var[s] + spec.epsilon);
+  std::vector<double> rstd = rstdOf(mean, var, layout, spec);
   return applyImpl(x, layout, spec.center ? &mean : nullptr, rstd, scale, bias);
 }

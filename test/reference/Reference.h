@@ -110,6 +110,12 @@ struct Layout {
 /// Builds the index maps of `spec` on an input of shape `shape` (validates).
 Layout makeLayout(const Shape &shape, const Spec &spec);
 
+/// 1 / sqrt(var + epsilon) of given statistics, after checking that `mean`
+/// (when centered) and `var` have the statistics shape of `layout`.
+std::vector<double> rstdOf(const std::vector<double> &mean,
+                           const std::vector<double> &var, const Layout &layout,
+                           const Spec &spec);
+
 /// Transposes `x` (NumPy semantics: output axis i is input axis perm[i]).
 /// Writes the output shape to `outShape` when given.
 std::vector<double> permute(const std::vector<double> &x, const Shape &shape,

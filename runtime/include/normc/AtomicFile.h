@@ -19,6 +19,7 @@
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 #include <string>
 
@@ -41,6 +42,10 @@ llvm::Error writeBytesAtomic(const std::string &path, llvm::StringRef contents);
 /// "dir/.state.npz.tmp-" for "dir/state.npz". Useful to find or clean up
 /// temporaries left behind by a crashed writer.
 std::string atomicTempPrefix(const std::string &path);
+
+/// Reads the whole file at `path` as bytes; the error names the path.
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+readFileBytes(const std::string &path);
 
 } // namespace normc
 
