@@ -14,7 +14,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
-#include "test/unit/io/TempDir.h"
+#include "test/unit/io/IOTestUtils.h"
 
 #include "gtest/gtest.h"
 
@@ -22,6 +22,7 @@
 #include <fstream>
 
 using namespace normc;
+using normc::test::errorOf;
 using normc::test::TempDir;
 
 namespace {
@@ -43,15 +44,6 @@ Array patterned(DType dtype, std::vector<int64_t> shape) {
 }
 
 /// The message of a failed Expected, or "<no error>".
-template <class T> std::string errorOf(llvm::Expected<T> value) {
-  if (value)
-    return "<no error>";
-  return llvm::toString(value.takeError());
-}
-
-std::string errorOf(llvm::Error err) {
-  return err ? llvm::toString(std::move(err)) : "<no error>";
-}
 
 /// A .npy file by hand: version `major`.0, header `dict` padded like NumPy,
 /// then `data`.

@@ -17,7 +17,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
-#include "test/unit/io/TempDir.h"
+#include "test/unit/io/IOTestUtils.h"
 
 #include "gtest/gtest.h"
 
@@ -26,19 +26,10 @@
 #include <sys/wait.h>
 
 using namespace normc;
+using normc::test::errorOf;
 using normc::test::TempDir;
 
 namespace {
-
-template <class T> std::string errorOf(llvm::Expected<T> value) {
-  if (value)
-    return "<no error>";
-  return llvm::toString(value.takeError());
-}
-
-std::string errorOf(llvm::Error err) {
-  return err ? llvm::toString(std::move(err)) : "<no error>";
-}
 
 void writeFile(const std::string &path, const std::string &bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

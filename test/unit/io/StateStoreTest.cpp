@@ -17,7 +17,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
-#include "test/unit/io/TempDir.h"
+#include "test/unit/io/IOTestUtils.h"
 
 #include "gtest/gtest.h"
 
@@ -29,19 +29,10 @@
 #include <unistd.h>
 
 using namespace normc;
+using normc::test::errorOf;
 using normc::test::TempDir;
 
 namespace {
-
-template <class T> std::string errorOf(llvm::Expected<T> value) {
-  if (value)
-    return "<no error>";
-  return llvm::toString(value.takeError());
-}
-
-std::string errorOf(llvm::Error err) {
-  return err ? llvm::toString(std::move(err)) : "<no error>";
-}
 
 std::string readFile(const std::string &path) {
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,

@@ -6,10 +6,11 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef NORMC_TEST_UNIT_IO_TEMPDIR_H
-#define NORMC_TEST_UNIT_IO_TEMPDIR_H
+#ifndef NORMC_TEST_UNIT_IO_IOTESTUTILS_H
+#define NORMC_TEST_UNIT_IO_IOTESTUTILS_H
 
 #include "llvm/ADT/SmallString.h"
+#include "llvm/Support/Error.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "gtest/gtest.h"
@@ -53,6 +54,18 @@ private:
   llvm::SmallString<256> dir;
 };
 
+/// The message of a failed `value`, or "<no error>".
+template <class T> std::string errorOf(llvm::Expected<T> value) {
+  if (value)
+    return "<no error>";
+  return llvm::toString(value.takeError());
+}
+
+/// The message of `err`, or "<no error>".
+inline std::string errorOf(llvm::Error err) {
+  return err ? llvm::toString(std::move(err)) : "<no error>";
+}
+
 } // namespace normc::test
 
-#endif // NORMC_TEST_UNIT_IO_TEMPDIR_H
+#endif // NORMC_TEST_UNIT_IO_IOTESTUTILS_H
