@@ -93,7 +93,7 @@ static void recordStates(ModuleOp module, normc::Manifest &manifest) {
 FailureOr<OwningOpRef<ModuleOp>>
 mlir::norm::lowerGraphForMode(ModuleOp graph, StringRef mode,
                               normc::Manifest &manifest, bool backward,
-                              bool memorySavingBackward) {
+                              bool memorySavingBackward, bool cpuKernels) {
   OwningOpRef<ModuleOp> module(cast<ModuleOp>(graph->clone()));
   recordStates(*module, manifest);
   SmallVector<func::FuncOp> entries;
@@ -114,7 +114,7 @@ mlir::norm::lowerGraphForMode(ModuleOp graph, StringRef mode,
   options.backward = backward;
   options.memorySavingBackward = memorySavingBackward;
   PassManager front(graph.getContext());
-  buildNormFrontendPipeline(front, options);
+  buildNormFrontendPipeline(front, options, cpuKernels);
   if (failed(front.run(*module)))
     return failure();
 
@@ -203,7 +203,7 @@ mlir::norm::compileGraph(ModuleOp graph, const CompileOptions &options) {
   for (const std::string &mode : options.modes) {
     FailureOr<OwningOpRef<ModuleOp>> lowered =
         lowerGraphForMode(graph, mode, result.manifest, options.backward,
-                          options.memorySavingBackward);
+                          options.memorySavingBackward, options.cpuKernels);
     if (failed(lowered))
       return failure();
     std::unique_ptr<llvm::Module> llvmModule =

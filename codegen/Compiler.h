@@ -39,6 +39,9 @@ struct CompileOptions {
   bool backward = true;
   /// Backward entries recover x-hat from the output (memory-saving form).
   bool memorySavingBackward = false;
+  /// Normalizations run as scheduled CPU kernels (norm-cpu-schedule); false
+  /// keeps the portable linalg lowering for every op.
+  bool cpuKernels = true;
 };
 
 /// A compiled graph: the LLVM module of every entry and its manifest.
@@ -53,7 +56,8 @@ struct CompiledGraph {
 /// in `manifest`. Diagnostics go to the context's handler.
 FailureOr<OwningOpRef<ModuleOp>>
 lowerGraphForMode(ModuleOp graph, StringRef mode, normc::Manifest &manifest,
-                  bool backward = true, bool memorySavingBackward = false);
+                  bool backward = true, bool memorySavingBackward = false,
+                  bool cpuKernels = true);
 
 /// Compiles `graph` in every requested mode into one optimized LLVM module.
 FailureOr<CompiledGraph> compileGraph(ModuleOp graph,

@@ -23,7 +23,8 @@ using namespace mlir;
 using namespace mlir::norm;
 
 void mlir::norm::buildNormFrontendPipeline(OpPassManager &pm,
-                                           const NormPipelineOptions &options) {
+                                           const NormPipelineOptions &options,
+                                           bool cpuKernels) {
   pm.addPass(createNormCanonicalizeNamedPass());
   if (options.backward) {
     NormBuildBackwardPassOptions backward;
@@ -34,6 +35,10 @@ void mlir::norm::buildNormFrontendPipeline(OpPassManager &pm,
   NormSpecializeModePassOptions specialize;
   specialize.mode = options.mode;
   pm.addPass(createNormSpecializeModePass(specialize));
+  if (cpuKernels) {
+    pm.addPass(createNormCpuSchedulePass());
+    pm.addPass(createConvertNormToCpuKernelsPass());
+  }
   pm.addPass(createConvertNormToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createLinalgElementwiseOpFusionPass());
@@ -48,7 +53,7 @@ static void addCInterfaces(OpPassManager &pm) {
 
 void mlir::norm::buildNormToCpuPipeline(OpPassManager &pm,
                                         const NormPipelineOptions &options) {
-  buildNormFrontendPipeline(pm, options);
+  buildNormFrontendPipeline(pm, options, options.cpuKernels);
   buildNormCpuBackendPipeline(pm);
 }
 
@@ -73,6 +78,7 @@ void mlir::norm::buildNormCpuBackendPipeline(OpPassManager &pm) {
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertSCFToOpenMPPass());
   pm.addPass(createCanonicalizerPass()); // inlines alloca-free alloca_scopes
+  pm.addPass(createNormCpuFenceStreamingStoresPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createCanonicalizerPass());
   addCInterfaces(pm);
@@ -81,6 +87,7 @@ void mlir::norm::buildNormCpuBackendPipeline(OpPassManager &pm) {
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expand));
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -98,7 +105,9 @@ void mlir::norm::registerNormPipelines() {
   PassPipelineRegistration<NormPipelineOptions>(
       "norm-frontend",
       "norm graph to linalg on tensors (target-independent front)",
-      buildNormFrontendPipeline);
+      [](OpPassManager &pm, const NormPipelineOptions &options) {
+        buildNormFrontendPipeline(pm, options);
+      });
   PassPipelineRegistration<NormPipelineOptions>(
       "norm-to-cpu", "norm graph to the LLVM dialect for the host CPU",
       buildNormToCpuPipeline);

@@ -32,11 +32,20 @@ struct NormPipelineOptions : public PassPipelineOptions<NormPipelineOptions> {
       llvm::cl::desc("Backward recovers x-hat from the output (needs nonzero "
                      "scales)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> cpuKernels{
+      *this, "cpu-kernels",
+      llvm::cl::desc("norm-to-cpu: run normalizations as scheduled CPU "
+                     "kernels (norm-cpu-schedule); false keeps the portable "
+                     "linalg lowering"),
+      llvm::cl::init(true)};
 };
 
 /// Target-independent front: norm graph -> linalg on tensors.
+/// The target-independent front; with `cpuKernels`, scheduled
+/// normalizations become CPU kernels before the linalg lowering.
 void buildNormFrontendPipeline(OpPassManager &pm,
-                               const NormPipelineOptions &options);
+                               const NormPipelineOptions &options,
+                               bool cpuKernels = false);
 
 /// The whole CPU pipeline: norm graph -> LLVM dialect. Tensor results become
 /// caller-provided output buffers (`buffer-results-to-out-params`) and every

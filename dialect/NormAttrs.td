@@ -43,6 +43,17 @@ def Norm_MomentumConvention : I32EnumAttr<"MomentumConvention",
   let cppNamespace = "::mlir::norm";
 }
 
+def Norm_CpuKernel : I32EnumAttr<"CpuKernel",
+    "loop structure of a CPU normalization kernel", [
+    // Vectors along the innermost reduced extent; one statistic at a time,
+    // its slab kept in cache between the statistics and the output pass.
+    I32EnumAttrCase<"rows", 0>,
+    // Vectors across the innermost kept extent (channels); per-channel
+    // partial sums over blocks of rows, then an output pass.
+    I32EnumAttrCase<"channels_last", 1>]> {
+  let cppNamespace = "::mlir::norm";
+}
+
 //===----------------------------------------------------------------------===//
 // Attributes
 //===----------------------------------------------------------------------===//
@@ -96,6 +107,36 @@ def Norm_RunningAttr : Norm_Attr<"Running", "running"> {
       return getMomentum().getValueAsDouble();
     }
   }];
+}
+
+def Norm_CpuScheduleAttr : Norm_Attr<"CpuSchedule", "cpu_schedule"> {
+  let summary = "how the CPU kernel of one normalization is built";
+  let description = [{
+    Set on `norm.normalize`, `norm.moments` and `norm.apply` by the cost model
+    (`norm-cpu-schedule`) and read by `convert-norm-to-cpu-kernels`; a tuner
+    may set it instead. `kernel` picks the loop structure (see `CpuKernel`),
+    `vector_width` the f32 lanes per vector, `unroll` the independent vector
+    accumulators, `row_chunks` how many pieces the reduced rows of one
+    statistic are split into for parallelism (channels_last; partial sums
+    with a shared shift are added), `block` the number of elements (rows:
+    elements of a slab; channels_last: rows) summed in f32 before the block
+    sum is added to the f64 total, and `nontemporal` whether the output pass
+    streams its stores past the cache.
+
+    ```mlir
+    #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4,
+                       row_chunks = 1, block = 4096, nontemporal = false>
+    ```
+  }];
+  let parameters = (ins
+    "::mlir::norm::CpuKernel":$kernel,
+    "int64_t":$vector_width,
+    "int64_t":$unroll,
+    "int64_t":$row_chunks,
+    "int64_t":$block,
+    "bool":$nontemporal);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
 }
 
 #endif // NORM_ATTRS_TD

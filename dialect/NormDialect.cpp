@@ -101,3 +101,19 @@ LogicalResult RunningAttr::verify(function_ref<InFlightDiagnostic()> emitError,
               "cumulative average)";
   return success();
 }
+
+LogicalResult
+CpuScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                        CpuKernel kernel, int64_t vectorWidth, int64_t unroll,
+                        int64_t rowChunks, int64_t block, bool nontemporal) {
+  if (vectorWidth < 1 || vectorWidth > 64 || !llvm::isPowerOf2_64(vectorWidth))
+    return emitError() << "vector_width must be a power of two in [1, 64], got "
+                       << vectorWidth;
+  if (unroll < 1 || unroll > 8)
+    return emitError() << "unroll must be in [1, 8], got " << unroll;
+  if (rowChunks < 1)
+    return emitError() << "row_chunks must be positive, got " << rowChunks;
+  if (block < 1)
+    return emitError() << "block must be positive, got " << block;
+  return success();
+}

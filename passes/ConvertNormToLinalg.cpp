@@ -22,8 +22,8 @@ namespace norm {
 using namespace mlir;
 using namespace mlir::norm;
 
-/// norm.normalize -> norm.moments + norm.apply (+ norm.rstd).
-static LogicalResult splitNormalize(IRRewriter &rewriter, NormalizeOp op) {
+LogicalResult mlir::norm::splitNormalize(RewriterBase &rewriter,
+                                         NormalizeOp op) {
   if (op.getRunningAttr())
     return op.emitOpError(
         "refers to running statistics: run norm-specialize-mode first");
@@ -42,6 +42,8 @@ static LogicalResult splitNormalize(IRRewriter &rewriter, NormalizeOp op) {
       rewriter, loc, xType, op.getX(), mean, moments.getVar(), op.getScale(),
       op.getBias(), op.getReduceAttr(), op.getParamsAttr(), op.getGroupsAttr(),
       op.getEpsilonAttr(), op.getZeroCenteredScaleAttr());
+  for (NamedAttribute attr : op->getDiscardableAttrs())
+    apply->setAttr(attr.getName(), attr.getValue());
   SmallVector<Value> results{apply.getY()};
   if (!op.getStats().empty()) {
     results.push_back(moments.getMean());

@@ -149,4 +149,64 @@ def NormCpuCopiesToLoopsPass : Pass<"norm-cpu-copies-to-loops"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def NormCpuSchedulePass : Pass<"norm-cpu-schedule", "::mlir::ModuleOp"> {
+  let summary = "Choose the CPU kernel of every normalization (cost model)";
+  let description = [{
+    Sets `norm.cpu_schedule = #norm.cpu_schedule<...>` on every
+    `norm.normalize` (without running statistics) and `norm.apply` that a CPU
+    kernel can run: f32, f16 or bf16 data with f32 statistics, and reduction
+    axes that view the input as [outer, rows, mid, inner] with statistics per
+    (outer, mid). The cost model picks `rows` when the contiguous reduced
+    extent spans two vectors or more, else `channels_last`, the host's vector
+    width, and row chunks that give every thread several pieces of work. An
+    op that already carries a schedule (set by hand or by a tuner) is kept.
+    Ops without a schedule keep the portable linalg lowering.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"0",
+           "f32 lanes per vector (0: the host's widest vector unit)">,
+    Option<"threads", "threads", "int64_t", /*default=*/"0",
+           "Threads the kernels are sized for (0: the host's)">
+  ];
+  let dependentDialects = ["::mlir::norm::NormDialect"];
+}
+
+def ConvertNormToCpuKernelsPass
+    : Pass<"convert-norm-to-cpu-kernels", "::mlir::ModuleOp"> {
+  let summary = "Replace scheduled normalizations by vector loops on buffers";
+  let description = [{
+    Every `norm.apply` with a `norm.cpu_schedule` (and every scheduled
+    `norm.normalize`, first split into moments and apply) becomes one kernel:
+    scf.parallel / scf.for loops of vector loads, FMAs and stores on the
+    operands' buffers (`bufferization.to_buffer`), writing freshly allocated
+    outputs that are returned as tensors (`bufferization.to_tensor restrict`).
+    The kernel also computes the statistics when they come from a
+    `norm.moments` of the same input, reads the input as `lhs + rhs` when it
+    is a `norm.add` used only by this normalization, and applies a following
+    `norm.activation` that is the output's only user. Everything else is
+    left to convert-norm-to-linalg.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def NormCpuFenceStreamingStoresPass
+    : Pass<"norm-cpu-fence-streaming-stores", "::mlir::ModuleOp"> {
+  let summary = "End parallel iterations that stream stores with a fence";
+  let description = [{
+    Non-temporal (streaming) stores are weakly ordered on x86: another
+    thread may not see them after an ordinary synchronisation. Every
+    parallel loop iteration that contains a `vector.store` with
+    `nontemporal = true` gets a sequentially consistent `llvm.fence` at its
+    end: it runs on `omp.loop_nest` after convert-scf-to-openmp (earlier,
+    the deallocation analysis and the alloca-scope inlining would reject an
+    op with unknown memory effects) and before the CFG lowering.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // NORMC_PASSES_TD

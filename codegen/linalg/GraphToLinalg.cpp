@@ -21,9 +21,9 @@
 using namespace mlir;
 using namespace mlir::norm;
 
-/// The activation `kind` applied to the compute-type scalar `x`.
-static Value activate(OpBuilder &b, Location loc, ActivationKind kind,
-                      double alpha, Value x) {
+/// The activation `kind` applied to the compute-type scalar (or vector) `x`.
+Value mlir::norm::activate(OpBuilder &b, Location loc, ActivationKind kind,
+                           double alpha, Value x) {
   Type t = x.getType();
   auto c = [&](double v) { return floatConstant(b, loc, t, v); };
   auto sigmoid = [&](Value v) {

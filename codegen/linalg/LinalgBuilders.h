@@ -26,6 +26,10 @@ Value buildRstd(OpBuilder &b, Location loc, Value var, double epsilon);
 SmallVector<Value> buildUpdateRunning(OpBuilder &b, UpdateRunningOp op);
 /// The activation function elementwise.
 Value buildActivation(OpBuilder &b, ActivationOp op);
+/// The activation `kind` on a compute-type scalar or vector `x` (arith/math
+/// ops only, so CPU kernels reuse it on vectors).
+Value activate(OpBuilder &b, Location loc, ActivationKind kind, double alpha,
+               Value x);
 /// dy * f'(x) for the activation.
 Value buildActivationGrad(OpBuilder &b, ActivationGradOp op);
 /// Elementwise sum.

@@ -17,17 +17,33 @@ Value mlir::norm::convertFloat(OpBuilder &b, Location loc, Value value,
   Type from = value.getType();
   if (from == type)
     return value;
-  if (from.getIntOrFloatBitWidth() < type.getIntOrFloatBitWidth())
+  // Vectors convert lane by lane: `type` may be the vector or its element.
+  Type fromElement = getElementTypeOrSelf(from);
+  Type toElement = getElementTypeOrSelf(type);
+  if (auto vector = dyn_cast<VectorType>(from))
+    type = vector.clone(toElement);
+  if (fromElement == toElement)
+    return value;
+  if (fromElement.getIntOrFloatBitWidth() < toElement.getIntOrFloatBitWidth())
     return arith::ExtFOp::create(b, loc, type, value);
   // f64 -> f16 / bf16 goes through f32: LLVM has no inline lowering for it
   // (it would call a compiler-rt builtin).
-  if (from.isF64() && type.getIntOrFloatBitWidth() == 16)
-    value = arith::TruncFOp::create(b, loc, b.getF32Type(), value);
+  if (fromElement.isF64() && toElement.getIntOrFloatBitWidth() == 16) {
+    Type f32 = b.getF32Type();
+    if (auto vector = dyn_cast<VectorType>(type))
+      f32 = vector.clone(f32);
+    value = arith::TruncFOp::create(b, loc, f32, value);
+  }
   return arith::TruncFOp::create(b, loc, type, value);
 }
 
 Value mlir::norm::floatConstant(OpBuilder &b, Location loc, Type type,
                                 double value) {
+  if (auto vector = dyn_cast<VectorType>(type))
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(vector,
+                               b.getFloatAttr(vector.getElementType(), value)));
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
 }
 

@@ -14,9 +14,10 @@
 namespace mlir {
 namespace norm {
 
-/// Extends or truncates the float `value` to `type`.
+/// Extends or truncates the float (or float vector) `value` to `type` (for
+/// a vector, `type` may name just the element type).
 Value convertFloat(OpBuilder &b, Location loc, Value value, Type type);
-/// A float constant of `type`.
+/// A float constant of `type` (splat when `type` is a vector).
 Value floatConstant(OpBuilder &b, Location loc, Type type, double value);
 /// A tensor of `shape` x `element` filled with `value`.
 Value filledTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,

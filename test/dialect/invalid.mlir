@@ -765,3 +765,35 @@ func.func @conv2d_grad_rank(%dy: tensor<1x4x3x3xf32>, %x: tensor<2x5x5xf32>, %w:
   %dx, %dw, %db = norm.conv2d_grad nchw %dy, %x, %w : (tensor<1x4x3x3xf32>, tensor<2x5x5xf32>, tensor<4x2x3x3xf32>) -> (tensor<2x5x5xf32>, tensor<4x2x3x3xf32>, tensor<4xf32>)
   return
 }
+
+// -----
+
+func.func @cpu_schedule_vector_width(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{vector_width must be a power of two in [1, 64], got 3}}
+  %y = norm.normalize %x over [1] {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 3, unroll = 4, row_chunks = 1, block = 64, nontemporal = false>} : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @cpu_schedule_unroll(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{unroll must be in [1, 8], got 9}}
+  %y = norm.normalize %x over [1] {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 9, row_chunks = 1, block = 64, nontemporal = false>} : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @cpu_schedule_row_chunks(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{row_chunks must be positive, got 0}}
+  %y = norm.normalize %x over [1] {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 0, block = 64, nontemporal = false>} : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @cpu_schedule_block(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{block must be positive, got 0}}
+  %y = norm.normalize %x over [1] {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 1, block = 0, nontemporal = false>} : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}

@@ -46,6 +46,11 @@ static cl::opt<bool> memorySavingBackward(
     "memory-saving-backward",
     cl::desc("Backward entries recover the normalized input from the output "
              "(scales must have no zeros; the runtime checks)"));
+static cl::opt<bool> cpuKernels(
+    "cpu-kernels",
+    cl::desc("Run normalizations as scheduled CPU kernels (default); "
+             "--cpu-kernels=false keeps the portable linalg lowering"),
+    cl::init(true));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"),
                                   cl::Prefix, cl::init(3));
 
@@ -191,7 +196,8 @@ int main(int argc, char **argv) {
     normc::Manifest manifest;
     for (const std::string &m : modes) {
       FailureOr<OwningOpRef<ModuleOp>> lowered =
-          norm::lowerGraphForMode(*module, m, manifest);
+          norm::lowerGraphForMode(*module, m, manifest, /*backward=*/true,
+                                  memorySavingBackward, cpuKernels);
       if (failed(lowered))
         return 1;
       (*lowered)->print(llvm::outs());
@@ -204,6 +210,7 @@ int main(int argc, char **argv) {
   options.modes = modes;
   options.optLevel = optLevel;
   options.memorySavingBackward = memorySavingBackward;
+  options.cpuKernels = cpuKernels;
   FailureOr<norm::CompiledGraph> compiled =
       norm::compileGraph(*module, options);
   if (failed(compiled))

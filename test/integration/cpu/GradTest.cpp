@@ -32,13 +32,6 @@ struct GradCase {
   bool fromOutput = false;
 };
 
-std::string list(const std::vector<int64_t> &v) {
-  std::string s = "[";
-  for (size_t i = 0; i < v.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(v[i]);
-  return s + "]";
-}
-
 GradCase makeGrad(std::string name, ref::Shape shape,
                   std::vector<int64_t> reduce, std::vector<int64_t> params,
                   bool affine = true, bool center = true) {
@@ -131,7 +124,7 @@ std::string gradGraph(const GradCase &c) {
       tensorType(stats, c.dtype == DType::F64 ? DType::F64 : DType::F32);
   std::string p = tensorType(params, c.dtype);
   std::string args = "%dy: " + x + ", %x: " + x;
-  std::string operands = "%dy, %x over " + list(c.spec.reduce);
+  std::string operands = "%dy, %x over " + axisList(c.spec.reduce);
   std::string types = x + ", " + x;
   if (c.spec.center && !c.fromOutput) {
     args += ", %m: " + s;
@@ -139,7 +132,7 @@ std::string gradGraph(const GradCase &c) {
     types += ", " + s;
   }
   args += ", %r: " + s;
-  operands += " rstd(%r) params " + list(c.spec.params);
+  operands += " rstd(%r) params " + axisList(c.spec.params);
   types += ", " + s;
   if (c.affine) {
     args += ", %w: " + p;

@@ -35,6 +35,13 @@ std::string normc::test::tensorType(const ref::Shape &shape, DType dtype) {
   return text + mlirType(dtype) + ">";
 }
 
+std::string normc::test::axisList(const std::vector<int64_t> &axes) {
+  std::string s = "[";
+  for (size_t i = 0; i < axes.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(axes[i]);
+  return s + "]";
+}
+
 /// Stores `v` rounded to the element type at index `i` of `a`, returning
 /// the stored value.
 static double store(Array &a, int64_t i, double v) {

@@ -43,6 +43,8 @@ std::string mlirType(DType dtype);
 
 /// "tensor<2x3xf32>".
 std::string tensorType(const ref::Shape &shape, DType dtype);
+/// An axis list as MLIR writes it: "[0, 2, 3]".
+std::string axisList(const std::vector<int64_t> &axes);
 
 /// A tensor both as runtime input and as the exact doubles it holds.
 struct Input {

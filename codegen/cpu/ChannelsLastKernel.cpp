@@ -1,0 +1,280 @@
+//===- ChannelsLastKernel.cpp - CPU kernel with vectors across channels ---===//
+//
+// The `channels_last` loop structure, for statistics whose contiguous
+// innermost extent is short (NHWC BatchNorm, InstanceNorm, GroupNorm): the
+// input is [outer, rows, channels] with statistics per (o, channel group).
+//  1. Parallel over (o, row chunk): per-channel sums of (x - shift) and
+//     (x - shift)^2, in f32 vectors over blocks of rows and in f64 across
+//     blocks. The shift is row 0 of o, so large means do not cancel.
+//  2. Parallel over statistics: per-channel mean and M2 from the shifted
+//     sums, merged across the channels of a group with Chan's formula; then
+//     the per-channel coefficients mean, a = scale * rstd and c = bias.
+//  3. Parallel over (o, row chunk): y = (x - mean) * a + c.
+// The input is read twice (once when an o's slab stays in cache).
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cpu/KernelEmitter.h"
+#include "codegen/linalg/LinalgUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace mlir::norm;
+
+namespace {
+struct ChannelsLast {
+  KernelEmitter &k;
+  OpBuilder &b;
+  Location loc;
+  const KernelView &v;
+  int64_t channels, chunks, rowsPerChunk;
+  Value sum1, sum2;          // f64 [outer * chunks * channels]
+  Value coefM, coefA, coefC; // f32 [outer * channels]
+
+  explicit ChannelsLast(KernelEmitter &k)
+      : k(k), b(k.b), loc(k.loc), v(k.plan.view), channels(v.mid * v.inner),
+        chunks(k.schedule.getRowChunks()),
+        rowsPerChunk((v.rows + chunks - 1) / chunks) {}
+
+  Value stackBuffer(int64_t n, Type element) {
+    return memref::AllocaOp::create(b, loc, MemRefType::get({n}, element));
+  }
+
+  Value f64(double x) { return floatConstant(b, loc, b.getF64Type(), x); }
+
+  /// A loop over [lb, ub) whose body is built at `b`'s insertion point.
+  scf::ForOp loop(Value lb, Value ub, int64_t step, ValueRange inits = {}) {
+    return scf::ForOp::create(b, loc, lb, ub, k.index(step), inits);
+  }
+
+  /// Runs body(o, firstRow, endRow) in parallel over (o, row chunk).
+  void forRowChunks(function_ref<void(Value, Value, Value)> body) {
+    auto parallel =
+        scf::ParallelOp::create(b, loc, ValueRange{k.index(0), k.index(0)},
+                                ValueRange{k.index(v.outer), k.index(chunks)},
+                                ValueRange{k.index(1), k.index(1)});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(parallel.getBody());
+    Value o = parallel.getInductionVars()[0];
+    Value first = k.mul(parallel.getInductionVars()[1], rowsPerChunk);
+    Value end = k.min(k.add(first, k.index(rowsPerChunk)), k.index(v.rows));
+    body(o, first, end);
+  }
+
+  Value rowBase(Value o, Value r) {
+    return k.mul(k.add(k.mul(o, v.rows), r), channels);
+  }
+
+  /// The shift of channel c of o: x[o, 0, c] (0 without centering).
+  Value shift(Value o, Value c, int64_t width) {
+    if (!k.plan.spec.center)
+      return k.f32Constant(0.0, width);
+    return k.loadInput(k.add(rowBase(o, k.index(0)), c), width);
+  }
+
+  void partialSums();
+  void statistics();
+  void coefficients(Value o, Value m, Value mean, Value rstd);
+  void output();
+};
+
+void ChannelsLast::partialSums() {
+  sum1 = stackBuffer(v.outer * chunks * channels, b.getF64Type());
+  sum2 = stackBuffer(v.outer * chunks * channels, b.getF64Type());
+  // The f32 block accumulators of every chunk live outside the parallel
+  // loop: an alloca inside it would need an alloca scope per iteration.
+  Value acc1All = stackBuffer(v.outer * chunks * channels, b.getF32Type());
+  Value acc2All = stackBuffer(v.outer * chunks * channels, b.getF32Type());
+  int64_t block = k.schedule.getBlock();
+  forRowChunks([&](Value o, Value first, Value end) {
+    Value part =
+        k.mul(k.add(k.mul(o, chunks), k.div(first, rowsPerChunk)), channels);
+    auto chunkView = [&](Value all) {
+      return memref::SubViewOp::create(
+          b, loc, all, ArrayRef<OpFoldResult>{part},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(channels)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+    };
+    Value acc1 = chunkView(acc1All), acc2 = chunkView(acc2All);
+    auto clear = loop(k.index(0), k.index(channels), 1);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(clear.getBody());
+      Value at = k.add(part, clear.getInductionVar());
+      memref::StoreOp::create(b, loc, f64(0), sum1, at);
+      memref::StoreOp::create(b, loc, f64(0), sum2, at);
+    }
+    auto blocks = loop(first, end, block);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(blocks.getBody());
+    Value blockStart = blocks.getInductionVar();
+    k.forVectors(k.index(0), k.index(channels), [&](Value c, int64_t w) {
+      k.storeF32(k.f32Constant(0, w), acc1, c);
+      k.storeF32(k.f32Constant(0, w), acc2, c);
+    });
+    auto rows =
+        loop(blockStart, k.min(k.add(blockStart, k.index(block)), end), 1);
+    {
+      OpBuilder::InsertionGuard rowGuard(b);
+      b.setInsertionPointToStart(rows.getBody());
+      Value base = rowBase(o, rows.getInductionVar());
+      k.forVectors(k.index(0), k.index(channels), [&](Value c, int64_t w) {
+        Value d = arith::SubFOp::create(b, loc, k.loadInput(k.add(base, c), w),
+                                        shift(o, c, w));
+        Value s1 = arith::AddFOp::create(b, loc, k.loadF32(acc1, c, w), d);
+        Value s2 = math::FmaOp::create(b, loc, d, d, k.loadF32(acc2, c, w));
+        k.storeF32(s1, acc1, c);
+        k.storeF32(s2, acc2, c);
+      });
+    }
+    auto fold = loop(k.index(0), k.index(channels), 1);
+    b.setInsertionPointToStart(fold.getBody());
+    Value c = fold.getInductionVar();
+    Value at = k.add(part, c);
+    for (auto [acc, sum] : {std::pair(acc1, sum1), std::pair(acc2, sum2)}) {
+      Value wide = arith::ExtFOp::create(
+          b, loc, b.getF64Type(),
+          memref::LoadOp::create(b, loc, acc, c).getResult());
+      Value old = memref::LoadOp::create(b, loc, sum, at);
+      memref::StoreOp::create(b, loc, arith::AddFOp::create(b, loc, old, wide),
+                              sum, at);
+    }
+  });
+}
+
+void ChannelsLast::coefficients(Value o, Value m, Value mean, Value rstd) {
+  auto inner = loop(k.index(0), k.index(v.inner), 1);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(inner.getBody());
+  Value s = inner.getInductionVar();
+  Value p = k.add(k.mul(m, v.paramMidStride), k.div(s, v.paramInnerDiv));
+  Value a =
+      k.plan.hasScale
+          ? arith::MulFOp::create(b, loc, rstd, k.loadScale(p, 1)).getResult()
+          : rstd;
+  Value c = k.plan.hasBias ? k.loadBias(p, 1) : k.f32Constant(0.0, 1);
+  Value at = k.add(k.mul(o, channels), k.add(k.mul(m, v.inner), s));
+  memref::StoreOp::create(b, loc, mean, coefM, at);
+  memref::StoreOp::create(b, loc, a, coefA, at);
+  memref::StoreOp::create(b, loc, c, coefC, at);
+}
+
+void ChannelsLast::statistics() {
+  coefM = stackBuffer(v.outer * channels, b.getF32Type());
+  coefA = stackBuffer(v.outer * channels, b.getF32Type());
+  coefC = stackBuffer(v.outer * channels, b.getF32Type());
+  auto parallel = scf::ParallelOp::create(b, loc, ValueRange{k.index(0)},
+                                          ValueRange{k.index(v.numStats())},
+                                          ValueRange{k.index(1)});
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(parallel.getBody());
+  Value g = parallel.getInductionVars()[0];
+  Value o = k.div(g, v.mid), m = k.rem(g, v.mid);
+  Value mean, var;
+  if (!k.plan.computeStats) {
+    mean = k.buf.meanIn ? k.loadF32(k.buf.meanIn, g, 1) : k.f32Constant(0, 1);
+    var = k.loadF32(k.buf.varIn, g, 1);
+  } else {
+    double rows = double(v.rows);
+    // Per channel: shifted sums over the row chunks -> (mean_c, M2_c).
+    auto channelMoments = [&](Value s) -> std::tuple<Value, Value, Value> {
+      Value c = k.add(k.mul(m, v.inner), s);
+      auto chunkLoop =
+          loop(k.index(0), k.index(chunks), 1, ValueRange{f64(0), f64(0)});
+      {
+        OpBuilder::InsertionGuard chunkGuard(b);
+        b.setInsertionPointToStart(chunkLoop.getBody());
+        Value at =
+            k.add(k.mul(k.add(k.mul(o, chunks), chunkLoop.getInductionVar()),
+                        channels),
+                  c);
+        Value s1 =
+            arith::AddFOp::create(b, loc, chunkLoop.getRegionIterArgs()[0],
+                                  memref::LoadOp::create(b, loc, sum1, at));
+        Value s2 =
+            arith::AddFOp::create(b, loc, chunkLoop.getRegionIterArgs()[1],
+                                  memref::LoadOp::create(b, loc, sum2, at));
+        scf::YieldOp::create(b, loc, ValueRange{s1, s2});
+      }
+      Value s1 = chunkLoop.getResult(0), s2 = chunkLoop.getResult(1);
+      Value shifted = arith::DivFOp::create(b, loc, s1, f64(rows));
+      Value meanC = arith::AddFOp::create(
+          b, loc, arith::ExtFOp::create(b, loc, b.getF64Type(), shift(o, c, 1)),
+          shifted);
+      Value m2 = arith::SubFOp::create(
+          b, loc, s2, arith::MulFOp::create(b, loc, s1, shifted));
+      return {meanC, m2, s2};
+    };
+    // Chan's merge of the group's channels (equal counts).
+    auto meanLoop = loop(k.index(0), k.index(v.inner), 1, ValueRange{f64(0)});
+    {
+      OpBuilder::InsertionGuard loopGuard(b);
+      b.setInsertionPointToStart(meanLoop.getBody());
+      Value meanC = std::get<0>(channelMoments(meanLoop.getInductionVar()));
+      scf::YieldOp::create(
+          b, loc,
+          ValueRange{arith::AddFOp::create(
+              b, loc, meanLoop.getRegionIterArgs()[0], meanC)});
+    }
+    Value mean64 = arith::DivFOp::create(b, loc, meanLoop.getResult(0),
+                                         f64(double(v.inner)));
+    auto m2Loop = loop(k.index(0), k.index(v.inner), 1, ValueRange{f64(0)});
+    {
+      OpBuilder::InsertionGuard loopGuard(b);
+      b.setInsertionPointToStart(m2Loop.getBody());
+      auto [meanC, m2, s2] = channelMoments(m2Loop.getInductionVar());
+      // Centered: M2_c + n (mean_c - mean)^2. RMS: the plain sum of squares.
+      Value term = s2;
+      if (k.plan.spec.center) {
+        Value d = arith::SubFOp::create(b, loc, meanC, mean64);
+        Value between = arith::MulFOp::create(
+            b, loc, arith::MulFOp::create(b, loc, d, d), f64(rows));
+        term = arith::AddFOp::create(b, loc, m2, between);
+      }
+      Value total =
+          arith::AddFOp::create(b, loc, m2Loop.getRegionIterArgs()[0], term);
+      scf::YieldOp::create(b, loc, ValueRange{total});
+    }
+    Value var64 = arith::DivFOp::create(b, loc, m2Loop.getResult(0),
+                                        f64(double(v.count())));
+    if (!k.plan.spec.center)
+      mean64 = f64(0);
+    mean = arith::TruncFOp::create(b, loc, b.getF32Type(), mean64);
+    var = arith::TruncFOp::create(b, loc, b.getF32Type(), var64);
+    k.storeF32(mean, k.buf.meanOut, g);
+    k.storeF32(var, k.buf.varOut, g);
+  }
+  coefficients(o, m, mean, k.rstdOf(var));
+}
+
+void ChannelsLast::output() {
+  forRowChunks([&](Value o, Value first, Value end) {
+    auto rows = loop(first, end, 1);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(rows.getBody());
+    Value base = rowBase(o, rows.getInductionVar());
+    Value coefBase = k.mul(o, channels);
+    k.forOutputVectors(
+        k.index(0), k.index(channels), base, [&](Value c, int64_t w) {
+          Value at = k.add(coefBase, c);
+          Value x = arith::SubFOp::create(
+              b, loc, k.loadInput(k.add(base, c), w), k.loadF32(coefM, at, w));
+          Value y = math::FmaOp::create(b, loc, x, k.loadF32(coefA, at, w),
+                                        k.loadF32(coefC, at, w));
+          k.storeOutput(y, k.add(base, c));
+        });
+  });
+}
+} // namespace
+
+void mlir::norm::emitChannelsLastKernel(KernelEmitter &k) {
+  ChannelsLast kernel(k);
+  if (k.plan.computeStats)
+    kernel.partialSums();
+  kernel.statistics();
+  kernel.output();
+}

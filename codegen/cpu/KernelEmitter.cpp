@@ -1,0 +1,232 @@
+//===- KernelEmitter.cpp - Loop and vector helpers of CPU kernels ---------===//
+//
+// Implements KernelEmitter: typed loads and stores on flat memrefs, vector
+// loops with scalar tails, and blocked f32/f64 sums.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cpu/KernelEmitter.h"
+
+#include "codegen/linalg/LinalgBuilders.h"
+#include "codegen/linalg/LinalgUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace mlir::norm;
+
+void KernelEmitter::emit() {
+  if (schedule.getKernel() == CpuKernel::rows)
+    emitRowsKernel(*this);
+  else
+    emitChannelsLastKernel(*this);
+}
+
+Value KernelEmitter::index(int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+Value KernelEmitter::add(Value a, Value c) {
+  return arith::AddIOp::create(b, loc, a, c);
+}
+Value KernelEmitter::mul(Value a, Value c) {
+  return arith::MulIOp::create(b, loc, a, c);
+}
+Value KernelEmitter::div(Value a, int64_t c) {
+  return c == 1 ? a : arith::DivUIOp::create(b, loc, a, index(c)).getResult();
+}
+Value KernelEmitter::rem(Value a, int64_t c) {
+  return arith::RemUIOp::create(b, loc, a, index(c));
+}
+Value KernelEmitter::min(Value a, Value c) {
+  return arith::MinUIOp::create(b, loc, a, c);
+}
+
+Type KernelEmitter::f32(int64_t width) {
+  Type t = b.getF32Type();
+  return width == 1 ? t : VectorType::get({width}, t);
+}
+
+Value KernelEmitter::f32Constant(double v, int64_t width) {
+  return floatConstant(b, loc, f32(width), v);
+}
+
+Value KernelEmitter::splat(Value scalar, int64_t width) {
+  if (width == 1)
+    return scalar;
+  return vector::BroadcastOp::create(b, loc, f32(width), scalar);
+}
+
+Value KernelEmitter::loadF32(Value buffer, Value at, int64_t width) {
+  Type element = cast<MemRefType>(buffer.getType()).getElementType();
+  Value v;
+  if (width == 1)
+    v = memref::LoadOp::create(b, loc, buffer, at);
+  else
+    v = vector::LoadOp::create(b, loc, VectorType::get({width}, element),
+                               buffer, at);
+  return convertFloat(b, loc, v, f32(width));
+}
+
+Value KernelEmitter::loadInput(Value at, int64_t width) {
+  Value x = loadF32(buf.x, at, width);
+  if (buf.residual)
+    x = arith::AddFOp::create(b, loc, x, loadF32(buf.residual, at, width));
+  return x;
+}
+
+Value KernelEmitter::loadScale(Value at, int64_t width) {
+  Value s = loadF32(buf.scale, at, width);
+  if (plan.spec.zeroCenteredScale)
+    s = arith::AddFOp::create(b, loc, s, f32Constant(1.0, width));
+  return s;
+}
+
+Value KernelEmitter::loadBias(Value at, int64_t width) {
+  return loadF32(buf.bias, at, width);
+}
+
+void KernelEmitter::storeF32(Value value, Value buffer, Value at) {
+  Type element = cast<MemRefType>(buffer.getType()).getElementType();
+  bool isVector = isa<VectorType>(value.getType());
+  value = convertFloat(b, loc, value, element);
+  if (!isVector) {
+    memref::StoreOp::create(b, loc, value, buffer, at);
+    return;
+  }
+  auto store = vector::StoreOp::create(b, loc, value, buffer, at);
+  if (streaming && buffer == buf.y) {
+    int64_t bytes = cast<VectorType>(value.getType()).getNumElements() *
+                    element.getIntOrFloatBitWidth() / 8;
+    store.setNontemporal(true);
+    store.setAlignmentAttr(b.getI64IntegerAttr(bytes));
+  }
+}
+
+void KernelEmitter::storeOutput(Value y, Value at) {
+  if (plan.activation)
+    y = activate(b, loc, *plan.activation, plan.activationAlpha, y);
+  storeF32(y, buf.y, at);
+}
+
+void KernelEmitter::forVectors(Value lb, Value ub,
+                               function_ref<void(Value, int64_t)> body) {
+  int64_t width = schedule.getVectorWidth();
+  Value len = arith::SubIOp::create(b, loc, ub, lb);
+  Value mainEnd =
+      arith::SubIOp::create(b, loc, ub, rem(len, width)).getResult();
+  OpBuilder::InsertionGuard guard(b);
+  auto vectorLoop = scf::ForOp::create(b, loc, lb, mainEnd, index(width));
+  b.setInsertionPointToStart(vectorLoop.getBody());
+  body(vectorLoop.getInductionVar(), width);
+  b.setInsertionPointAfter(vectorLoop);
+  auto tail = scf::ForOp::create(b, loc, mainEnd, ub, index(1));
+  b.setInsertionPointToStart(tail.getBody());
+  body(tail.getInductionVar(), 1);
+}
+
+void KernelEmitter::forOutputVectors(Value lb, Value ub, Value yOffset,
+                                     function_ref<void(Value, int64_t)> body) {
+  if (!schedule.getNontemporal())
+    return forVectors(lb, ub, body);
+  int64_t width = schedule.getVectorWidth();
+  int64_t elementBytes = plan.dataType.getIntOrFloatBitWidth() / 8;
+  int64_t vectorBytes = width * elementBytes;
+  Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buf.y);
+  Value start = add(base, mul(add(yOffset, lb), elementBytes));
+  Value misaligned = rem(start, vectorBytes);
+  Value peel =
+      div(rem(arith::SubIOp::create(b, loc, index(vectorBytes), misaligned),
+              vectorBytes),
+          elementBytes);
+  Value alignedStart = min(add(lb, peel), ub);
+  Value len = arith::SubIOp::create(b, loc, ub, alignedStart);
+  Value mainEnd = arith::SubIOp::create(b, loc, ub, rem(len, width));
+  OpBuilder::InsertionGuard guard(b);
+  auto emitLoop = [&](Value from, Value to, int64_t w) {
+    auto loop = scf::ForOp::create(b, loc, from, to, index(w));
+    OpBuilder::InsertionGuard loopGuard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    body(loop.getInductionVar(), w);
+  };
+  emitLoop(lb, alignedStart, 1);
+  streaming = true;
+  emitLoop(alignedStart, mainEnd, width);
+  streaming = false;
+  emitLoop(mainEnd, ub, 1);
+}
+
+Value KernelEmitter::sumSpan(Value base, Value len,
+                             function_ref<Value(Value)> term) {
+  int64_t width = schedule.getVectorWidth();
+  int64_t unroll = schedule.getUnroll();
+  int64_t step = width * unroll;
+  Value end = add(base, len);
+  Value mainEnd = arith::SubIOp::create(b, loc, end, rem(len, step));
+  SmallVector<Value> zeros(unroll, f32Constant(0.0, width));
+  auto vectorLoop = scf::ForOp::create(
+      b, loc, base, mainEnd, index(step), zeros,
+      [&](OpBuilder &nb, Location, Value i, ValueRange accs) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        SmallVector<Value> next;
+        for (int64_t u = 0; u < unroll; ++u) {
+          Value v = loadInput(add(i, index(u * width)), width);
+          next.push_back(arith::AddFOp::create(b, loc, accs[u], term(v)));
+        }
+        scf::YieldOp::create(b, loc, next);
+      });
+  Value acc = vectorLoop.getResult(0);
+  for (int64_t u = 1; u < unroll; ++u)
+    acc = arith::AddFOp::create(b, loc, acc, vectorLoop.getResult(u));
+  Value sum =
+      vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, acc);
+  auto tail = scf::ForOp::create(
+      b, loc, mainEnd, end, index(1), ValueRange{sum},
+      [&](OpBuilder &nb, Location, Value i, ValueRange accs) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        Value s = arith::AddFOp::create(b, loc, accs[0], term(loadInput(i, 1)));
+        scf::YieldOp::create(b, loc, s);
+      });
+  return tail.getResult(0);
+}
+
+Value KernelEmitter::sumSlab(Value base, int64_t count, int64_t stride,
+                             int64_t len, function_ref<Value(Value)> term) {
+  int64_t block = std::min(schedule.getBlock(), len);
+  Value zero = floatConstant(b, loc, b.getF64Type(), 0.0);
+  auto spans = scf::ForOp::create(
+      b, loc, index(0), index(count), index(1), ValueRange{zero},
+      [&](OpBuilder &nb, Location, Value r, ValueRange total) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        Value spanBase = add(base, mul(r, stride));
+        auto blocks = scf::ForOp::create(
+            b, loc, index(0), index(len), index(block), total,
+            [&](OpBuilder &nb2, Location, Value at, ValueRange acc) {
+              OpBuilder::InsertionGuard guard2(b);
+              b.setInsertionPoint(nb2.getInsertionBlock(),
+                                  nb2.getInsertionPoint());
+              Value blockLen = min(
+                  index(block), arith::SubIOp::create(b, loc, index(len), at));
+              Value part = sumSpan(add(spanBase, at), blockLen, term);
+              Value wide = arith::ExtFOp::create(b, loc, b.getF64Type(), part);
+              scf::YieldOp::create(
+                  b, loc,
+                  ValueRange{arith::AddFOp::create(b, loc, acc[0], wide)});
+            });
+        scf::YieldOp::create(b, loc, blocks.getResults());
+      });
+  return spans.getResult(0);
+}
+
+Value KernelEmitter::rstdOf(Value var) {
+  Value eps = f32Constant(plan.spec.epsilon, 1);
+  Value sum = arith::AddFOp::create(b, loc, var, eps);
+  Value root = math::SqrtOp::create(b, loc, sum);
+  return arith::DivFOp::create(b, loc, f32Constant(1.0, 1), root);
+}

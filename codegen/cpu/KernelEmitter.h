@@ -1,0 +1,101 @@
+//===- KernelEmitter.h - Loop and vector helpers of CPU kernels -*- C++ -*-===//
+//
+// The state shared by the CPU kernel emitters: flat memrefs of every
+// operand, the plan and schedule, and the helpers that load the input (and
+// a fused residual) as f32 vectors, load parameters, store outputs, and emit
+// vector loops with a scalar tail and blocked sums.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NORMC_CODEGEN_CPU_KERNELEMITTER_H
+#define NORMC_CODEGEN_CPU_KERNELEMITTER_H
+
+#include "codegen/cpu/KernelPlan.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace mlir {
+namespace norm {
+
+/// Flat (1-D, contiguous) memrefs of a kernel's operands; null if absent.
+struct KernelBuffers {
+  Value x, residual, scale, bias; // inputs
+  Value meanIn, varIn;            // given statistics (apply only)
+  Value y, meanOut, varOut;       // outputs
+};
+
+class KernelEmitter {
+public:
+  KernelEmitter(OpBuilder &b, Location loc, const KernelPlan &plan,
+                CpuScheduleAttr schedule, const KernelBuffers &buffers)
+      : b(b), loc(loc), plan(plan), schedule(schedule), buf(buffers) {}
+
+  /// Emits the whole kernel at the builder's insertion point.
+  void emit();
+
+  OpBuilder &b;
+  Location loc;
+  const KernelPlan &plan;
+  CpuScheduleAttr schedule;
+  KernelBuffers buf;
+  /// True while emitting the aligned main loop of forOutputVectors.
+  bool streaming = false;
+
+  // Index arithmetic.
+  Value index(int64_t v);
+  Value add(Value a, Value c);
+  Value mul(Value a, Value c);
+  Value mul(Value a, int64_t c) { return mul(a, index(c)); }
+  Value div(Value a, int64_t c);
+  Value rem(Value a, int64_t c);
+  Value min(Value a, Value c);
+
+  /// f32 of `width` lanes (a scalar f32 when width is 1).
+  Type f32(int64_t width);
+  Value f32Constant(double v, int64_t width);
+  /// `scalar` (f32) broadcast to `width` lanes.
+  Value splat(Value scalar, int64_t width);
+
+  /// x (+ residual) at flat `at`, as f32 of `width` lanes.
+  Value loadInput(Value at, int64_t width);
+  /// scale / bias element(s) at `at` as f32; scale gets +1 when
+  /// zero-centered.
+  Value loadScale(Value at, int64_t width);
+  Value loadBias(Value at, int64_t width);
+  Value loadF32(Value buffer, Value at, int64_t width);
+  /// Applies the fused activation and stores y (converted) at `at`.
+  void storeOutput(Value y, Value at);
+  void storeF32(Value value, Value buffer, Value at);
+
+  /// body(i, width) over [lb, ub): vectors of the schedule's width, then a
+  /// scalar tail.
+  void forVectors(Value lb, Value ub, function_ref<void(Value, int64_t)> body);
+
+  /// forVectors for the output pass, whose body stores y at `yOffset + i`.
+  /// With a nontemporal schedule: scalar iterations up to the first
+  /// vector-aligned element of y, then aligned streaming stores, then the
+  /// scalar tail.
+  void forOutputVectors(Value lb, Value ub, Value yOffset,
+                        function_ref<void(Value, int64_t)> body);
+
+  /// sum over i in [base, base + len) of term(loadInput(i)) as f32, with
+  /// `unroll` independent vector accumulators.
+  Value sumSpan(Value base, Value len, function_ref<Value(Value)> term);
+  /// The same over `count` consecutive spans of `len` at stride `stride`,
+  /// summed in f32 blocks of the schedule's `block` elements and in f64
+  /// across blocks and spans.
+  Value sumSlab(Value base, int64_t count, int64_t stride, int64_t len,
+                function_ref<Value(Value)> term);
+
+  /// rstd = 1 / sqrt(var + epsilon), f32 scalar.
+  Value rstdOf(Value var);
+};
+
+/// The two loop structures (see CpuKernel).
+void emitRowsKernel(KernelEmitter &k);
+void emitChannelsLastKernel(KernelEmitter &k);
+
+} // namespace norm
+} // namespace mlir
+
+#endif // NORMC_CODEGEN_CPU_KERNELEMITTER_H

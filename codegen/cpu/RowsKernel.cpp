@@ -1,0 +1,168 @@
+//===- RowsKernel.cpp - CPU kernel with vectors along reduced runs --------===//
+//
+// The `rows` loop structure: one statistic (o, m) per parallel iteration.
+// Its slab is `rows` spans of `inner` contiguous elements. The mean pass, the
+// squared-deviation pass and the output pass run back to back on that slab,
+// so it is read from DRAM once when it fits in L2 and from cache after. Sums
+// are f32 vectors within blocks and f64 across blocks (two-pass statistics:
+// no cancellation for large means).
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cpu/KernelEmitter.h"
+#include "codegen/linalg/LinalgUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace mlir::norm;
+
+namespace {
+/// The statistics of one slab: mean and variance (f32 scalars).
+std::pair<Value, Value> slabMoments(KernelEmitter &k, Value base) {
+  OpBuilder &b = k.b;
+  Location loc = k.loc;
+  const KernelView &v = k.plan.view;
+  int64_t stride = v.mid * v.inner;
+  Value inverseCount =
+      floatConstant(b, loc, b.getF64Type(), 1.0 / double(v.count()));
+  Value mean = k.f32Constant(0.0, 1);
+  if (k.plan.spec.center) {
+    Value sum =
+        k.sumSlab(base, v.rows, stride, v.inner, [](Value x) { return x; });
+    Value mean64 = arith::MulFOp::create(b, loc, sum, inverseCount);
+    mean = arith::TruncFOp::create(b, loc, b.getF32Type(), mean64);
+  }
+  bool center = k.plan.spec.center;
+  Value squares = k.sumSlab(base, v.rows, stride, v.inner, [&](Value x) {
+    Value d = x;
+    if (center)
+      d = arith::SubFOp::create(b, loc, x,
+                                k.splat(mean, isa<VectorType>(x.getType())
+                                                  ? k.schedule.getVectorWidth()
+                                                  : 1));
+    return arith::MulFOp::create(b, loc, d, d).getResult();
+  });
+  Value var64 = arith::MulFOp::create(b, loc, squares, inverseCount);
+  return {mean, arith::TruncFOp::create(b, loc, b.getF32Type(), var64)};
+}
+
+/// y = ((x - mean) * rstd) * scale + bias with parameters along the span.
+void outputPerElementParams(KernelEmitter &k, Value spanBase, Value paramBase,
+                            Value mean, Value rstd) {
+  OpBuilder &b = k.b;
+  Location loc = k.loc;
+  int64_t len = k.plan.view.inner;
+  k.forOutputVectors(
+      k.index(0), k.index(len), spanBase, [&](Value s, int64_t w) {
+        Value x = k.loadInput(k.add(spanBase, s), w);
+        Value y = x;
+        if (k.plan.spec.center)
+          y = arith::SubFOp::create(b, loc, y, k.splat(mean, w));
+        y = arith::MulFOp::create(b, loc, y, k.splat(rstd, w));
+        Value p = k.add(paramBase, s);
+        if (k.plan.hasScale) {
+          Value scale = k.loadScale(p, w);
+          y = k.plan.hasBias
+                  ? math::FmaOp::create(b, loc, y, scale, k.loadBias(p, w))
+                        .getResult()
+                  : arith::MulFOp::create(b, loc, y, scale).getResult();
+        } else if (k.plan.hasBias) {
+          y = arith::AddFOp::create(b, loc, y, k.loadBias(p, w));
+        }
+        k.storeOutput(y, k.add(spanBase, s));
+      });
+}
+
+/// y = (x - mean) * a + c, with a = rstd * scale and c = bias constant over
+/// chunks of `paramInnerDiv`. (x * a + (c - mean * a) would save a
+/// subtraction but loses c when mean * a is large: a constant row with a
+/// tiny epsilon.)
+void outputChunkParams(KernelEmitter &k, Value spanBase, Value paramBase,
+                       Value mean, Value rstd) {
+  OpBuilder &b = k.b;
+  Location loc = k.loc;
+  const KernelView &v = k.plan.view;
+  int64_t chunk = std::min(v.paramInnerDiv, v.inner);
+  auto loop = scf::ForOp::create(b, loc, k.index(0), k.index(v.inner / chunk),
+                                 k.index(1));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Value j = loop.getInductionVar();
+  Value p = k.add(paramBase, j);
+  Value a =
+      k.plan.hasScale
+          ? arith::MulFOp::create(b, loc, rstd, k.loadScale(p, 1)).getResult()
+          : rstd;
+  Value c = k.plan.hasBias ? k.loadBias(p, 1) : k.f32Constant(0.0, 1);
+  Value begin = k.add(spanBase, k.mul(j, chunk));
+  k.forOutputVectors(
+      begin, k.add(begin, k.index(chunk)), k.index(0), [&](Value i, int64_t w) {
+        Value x = k.loadInput(i, w);
+        if (k.plan.spec.center)
+          x = arith::SubFOp::create(b, loc, x, k.splat(mean, w));
+        Value y = math::FmaOp::create(b, loc, x, k.splat(a, w), k.splat(c, w));
+        k.storeOutput(y, i);
+      });
+}
+} // namespace
+
+/// The statistics, then the output, of statistic g.
+static void emitStatistic(KernelEmitter &k, Value g) {
+  OpBuilder &b = k.b;
+  Location loc = k.loc;
+  const KernelView &v = k.plan.view;
+  OpBuilder::InsertionGuard guard(b);
+  Value o = k.div(g, v.mid);
+  Value m = k.rem(g, v.mid);
+  // Element (o, r, m, s) is at ((o * rows + r) * mid + m) * inner + s.
+  Value slabBase = k.mul(k.add(k.mul(o, v.rows * v.mid), m), v.inner);
+  Value mean, var;
+  if (k.plan.computeStats) {
+    std::tie(mean, var) = slabMoments(k, slabBase);
+    k.storeF32(mean, k.buf.meanOut, g);
+    k.storeF32(var, k.buf.varOut, g);
+  } else {
+    mean = k.buf.meanIn ? k.loadF32(k.buf.meanIn, g, 1) : k.f32Constant(0, 1);
+    var = k.loadF32(k.buf.varIn, g, 1);
+  }
+  Value rstd = k.rstdOf(var);
+  Value paramBase = k.mul(m, v.paramMidStride);
+  auto spans =
+      scf::ForOp::create(b, loc, k.index(0), k.index(v.rows), k.index(1));
+  b.setInsertionPointToStart(spans.getBody());
+  Value spanBase =
+      k.add(slabBase, k.mul(spans.getInductionVar(), v.mid * v.inner));
+  bool perElement = v.paramInnerDiv == 1 && v.inner > 1 &&
+                    (k.plan.hasScale || k.plan.hasBias);
+  if (perElement)
+    outputPerElementParams(k, spanBase, paramBase, mean, rstd);
+  else
+    outputChunkParams(k, spanBase, paramBase, mean, rstd);
+}
+
+void mlir::norm::emitRowsKernel(KernelEmitter &k) {
+  OpBuilder &b = k.b;
+  Location loc = k.loc;
+  // Parallel over `row_chunks` runs of consecutive statistics (few parallel
+  // iterations: each ends with a fence when the stores stream).
+  int64_t count = k.plan.view.numStats();
+  int64_t chunks = std::min(k.schedule.getRowChunks(), count);
+  int64_t perChunk = (count + chunks - 1) / chunks;
+  auto parallel = scf::ParallelOp::create(b, loc, ValueRange{k.index(0)},
+                                          ValueRange{k.index(chunks)},
+                                          ValueRange{k.index(1)});
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(parallel.getBody());
+  Value first = k.mul(parallel.getInductionVars()[0], perChunk);
+  Value end = k.min(k.add(first, k.index(perChunk)), k.index(count));
+  auto loop = scf::ForOp::create(b, loc, first, end, k.index(1));
+  {
+    OpBuilder::InsertionGuard loopGuard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    emitStatistic(k, loop.getInductionVar());
+  }
+}

@@ -1,0 +1,213 @@
+//===- ConvertNormToCpuKernels.cpp - Scheduled norms to CPU kernels -------===//
+//
+// The convert-norm-to-cpu-kernels pass: every norm.apply that carries a
+// norm.cpu_schedule, with the norm.moments of its input, a residual add
+// before it and an activation after it when they can be fused, becomes one
+// kernel on buffers (codegen/cpu). The kernel's outputs are allocated here
+// and returned to the tensor world with `to_tensor restrict`; one-shot
+// bufferization then turns returned outputs into the caller's buffers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "codegen/cpu/KernelEmitter.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir {
+namespace norm {
+#define GEN_PASS_DEF_CONVERTNORMTOCPUKERNELSPASS
+#include "passes/Passes.h.inc"
+} // namespace norm
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::norm;
+
+namespace {
+/// The ops one kernel replaces.
+struct KernelMatch {
+  ApplyOp apply;
+  MomentsOp moments;       // statistics computed by the kernel, or null
+  AddOp residual;          // input is lhs + rhs, or null
+  ActivationOp activation; // fused epilogue, or null
+};
+
+/// True when every user of `values` other than `op` comes after `op` in its
+/// block.
+bool usedOnlyAfter(ValueRange values, Operation *op) {
+  for (Value v : values)
+    for (Operation *user : v.getUsers())
+      if (user != op &&
+          (user->getBlock() != op->getBlock() || !op->isBeforeInBlock(user)))
+        return false;
+  return true;
+}
+
+MomentsOp fusableMoments(ApplyOp apply) {
+  auto moments = apply.getVar().getDefiningOp<MomentsOp>();
+  if (!moments || moments.getX() != apply.getX() ||
+      moments.getReduce() != apply.getReduce() ||
+      moments.getGroupsAttr() != apply.getGroupsAttr() ||
+      moments.getCenter() != static_cast<bool>(apply.getMean()) ||
+      (apply.getMean() && apply.getMean() != moments.getMean()))
+    return {};
+  if (!usedOnlyAfter(moments->getResults(), apply))
+    return {};
+  return moments;
+}
+
+AddOp fusableResidual(ApplyOp apply, MomentsOp moments) {
+  auto add = apply.getX().getDefiningOp<AddOp>();
+  if (!add || add.getLhs().getType() != add.getType() ||
+      add.getRhs().getType() != add.getType())
+    return {};
+  for (Operation *user : add->getUsers())
+    if (user != apply.getOperation() && user != moments.getOperation())
+      return {};
+  return add;
+}
+
+ActivationOp fusableActivation(ApplyOp apply) {
+  if (!apply->hasOneUse())
+    return {};
+  auto activation = dyn_cast<ActivationOp>(*apply->getUsers().begin());
+  if (!activation || activation.getType() != apply.getType())
+    return {};
+  return activation;
+}
+
+class KernelBuilder {
+public:
+  KernelBuilder(OpBuilder &b, Location loc) : b(b), loc(loc) {}
+
+  /// The contiguous 1-D buffer of tensor `t` (read only).
+  Value input(Value t) {
+    if (!t)
+      return {};
+    auto type = cast<RankedTensorType>(t.getType());
+    Value m = bufferization::ToBufferOp::create(
+        b, loc, MemRefType::get(type.getShape(), type.getElementType()), t,
+        /*read_only=*/true);
+    return flat(m, type);
+  }
+
+  /// A new buffer of tensor type `type`: (buffer, flat view).
+  std::pair<Value, Value> output(Type type) {
+    auto tensor = cast<RankedTensorType>(type);
+    Value m = memref::AllocOp::create(
+        b, loc, MemRefType::get(tensor.getShape(), tensor.getElementType()));
+    return {m, flat(m, tensor)};
+  }
+
+  Value asTensor(Value buffer, Type type) {
+    return bufferization::ToTensorOp::create(b, loc, type, buffer,
+                                             b.getUnitAttr(), b.getUnitAttr());
+  }
+
+private:
+  Value flat(Value m, RankedTensorType type) {
+    int64_t n = type.getNumElements();
+    return memref::ReinterpretCastOp::create(
+        b, loc, MemRefType::get({n}, type.getElementType()), m, 0,
+        ArrayRef<int64_t>{n}, ArrayRef<int64_t>{1});
+  }
+
+  OpBuilder &b;
+  Location loc;
+};
+
+LogicalResult convert(IRRewriter &rewriter, KernelMatch match) {
+  ApplyOp apply = match.apply;
+  auto schedule = apply->getAttrOfType<CpuScheduleAttr>(kCpuScheduleAttrName);
+  auto xType = cast<RankedTensorType>(apply.getX().getType());
+  std::optional<KernelPlan> plan = planNormalization(
+      apply.getSpec(), xType, apply.getScale(), apply.getBias(),
+      getElementTypeOrSelf(apply.getVar().getType()));
+  if (!plan)
+    return apply.emitOpError("has a norm.cpu_schedule but no CPU kernel can "
+                             "run it (f64 data or statistics, or its axes "
+                             "do not view as [outer, rows, mid, inner])");
+  plan->computeStats = static_cast<bool>(match.moments);
+  plan->residual = static_cast<bool>(match.residual);
+  if (match.activation) {
+    plan->activation = match.activation.getKind();
+    if (auto alpha = match.activation.getAlpha())
+      plan->activationAlpha = alpha->convertToDouble();
+  }
+
+  Location loc = apply.getLoc();
+  rewriter.setInsertionPoint(apply);
+  KernelBuilder kb(rewriter, loc);
+  KernelBuffers buffers;
+  if (match.residual) {
+    buffers.x = kb.input(match.residual.getLhs());
+    buffers.residual = kb.input(match.residual.getRhs());
+  } else {
+    buffers.x = kb.input(apply.getX());
+  }
+  buffers.scale = kb.input(apply.getScale());
+  buffers.bias = kb.input(apply.getBias());
+  auto [y, yFlat] = kb.output(apply.getType());
+  buffers.y = yFlat;
+  Value mean, var;
+  if (match.moments) {
+    std::tie(mean, buffers.meanOut) =
+        kb.output(match.moments.getMean().getType());
+    std::tie(var, buffers.varOut) = kb.output(match.moments.getVar().getType());
+  } else {
+    buffers.meanIn = kb.input(apply.getMean());
+    buffers.varIn = kb.input(apply.getVar());
+  }
+  KernelEmitter(rewriter, loc, *plan, schedule, buffers).emit();
+
+  Value result = kb.asTensor(y, apply.getType());
+  if (match.activation) {
+    rewriter.replaceOp(match.activation, result);
+    rewriter.eraseOp(apply);
+  } else {
+    rewriter.replaceOp(apply, result);
+  }
+  if (match.moments) {
+    rewriter.replaceOp(
+        match.moments,
+        ValueRange{kb.asTensor(mean, match.moments.getMean().getType()),
+                   kb.asTensor(var, match.moments.getVar().getType())});
+  }
+  if (match.residual && match.residual->use_empty())
+    rewriter.eraseOp(match.residual);
+  return success();
+}
+
+struct ConvertNormToCpuKernelsPass
+    : public norm::impl::ConvertNormToCpuKernelsPassBase<
+          ConvertNormToCpuKernelsPass> {
+  void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    SmallVector<NormalizeOp> normalizes;
+    getOperation()->walk([&](NormalizeOp op) {
+      if (op->hasAttr(kCpuScheduleAttrName) && !op.getRunningAttr())
+        normalizes.push_back(op);
+    });
+    for (NormalizeOp op : normalizes)
+      if (failed(splitNormalize(rewriter, op)))
+        return signalPassFailure();
+
+    SmallVector<KernelMatch> matches;
+    llvm::SmallPtrSet<Operation *, 8> claimed; // moments fused at most once
+    getOperation()->walk([&](ApplyOp apply) {
+      if (!apply->hasAttr(kCpuScheduleAttrName))
+        return;
+      KernelMatch match{apply, fusableMoments(apply), {}, {}};
+      if (match.moments && !claimed.insert(match.moments).second)
+        match.moments = {};
+      match.residual = fusableResidual(apply, match.moments);
+      match.activation = fusableActivation(apply);
+      matches.push_back(match);
+    });
+    for (KernelMatch &match : matches)
+      if (failed(convert(rewriter, match)))
+        return signalPassFailure();
+  }
+};
+} // namespace

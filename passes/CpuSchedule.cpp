@@ -1,0 +1,68 @@
+//===- CpuSchedule.cpp - The cost model pass for CPU kernels --------------===//
+//
+// The norm-cpu-schedule pass: attaches a #norm.cpu_schedule chosen by the
+// cost model (codegen/cpu/KernelPlan) to every normalization a CPU kernel
+// can run. Schedules already present (from a tuner or by hand) are kept.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "codegen/cpu/KernelPlan.h"
+
+#include <thread>
+
+namespace mlir {
+namespace norm {
+#define GEN_PASS_DEF_NORMCPUSCHEDULEPASS
+#include "passes/Passes.h.inc"
+} // namespace norm
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::norm;
+
+namespace {
+struct NormCpuSchedulePass
+    : public norm::impl::NormCpuSchedulePassBase<NormCpuSchedulePass> {
+  using Base::Base;
+
+  void schedule(Operation *op, const NormSpec &spec, Value x, Value scale,
+                Value bias, Type statsElement, int64_t width,
+                int64_t threadCount) {
+    if (op->hasAttr(kCpuScheduleAttrName))
+      return;
+    std::optional<KernelPlan> plan = planNormalization(
+        spec, cast<RankedTensorType>(x.getType()), scale, bias, statsElement);
+    if (!plan)
+      return;
+    if (CpuScheduleAttr attr =
+            chooseCpuSchedule(op->getContext(), *plan, width, threadCount))
+      op->setAttr(kCpuScheduleAttrName, attr);
+  }
+
+  void runOnOperation() override {
+    int64_t width = vectorWidth > 0 ? int64_t(vectorWidth) : hostVectorWidth();
+    int64_t threadCount =
+        threads > 0 ? int64_t(threads)
+                    : std::max<int64_t>(1, std::thread::hardware_concurrency());
+    getOperation()->walk([&](Operation *op) {
+      if (auto normalize = dyn_cast<NormalizeOp>(op)) {
+        if (normalize.getRunningAttr())
+          return;
+        NormSpec spec = normalize.getSpec();
+        auto x = cast<RankedTensorType>(normalize.getX().getType());
+        schedule(op, spec, normalize.getX(), normalize.getScale(),
+                 normalize.getBias(),
+                 spec.getStatsElementType(x.getElementType()), width,
+                 threadCount);
+      } else if (auto apply = dyn_cast<ApplyOp>(op)) {
+        schedule(op, apply.getSpec(), apply.getX(), apply.getScale(),
+                 apply.getBias(),
+                 getElementTypeOrSelf(apply.getVar().getType()), width,
+                 threadCount);
+      }
+    });
+  }
+};
+} // namespace

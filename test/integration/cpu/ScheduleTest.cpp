@@ -1,0 +1,200 @@
+//===- ScheduleTest.cpp - Every CPU kernel schedule against the reference -===//
+//
+// The cost model picks one schedule per op; a tuner may pick any other. Each
+// case here fixes a #norm.cpu_schedule by hand (both loop structures, vector
+// widths 4/8/16, unroll 1 and 3, tiny f32 blocks, row chunks that do not
+// divide the rows, streaming stores with unaligned spans) on odd shapes, a
+// large mean and a fused residual add + ReLU, and checks the outputs and
+// the statistics against the float64 reference (tolerances: Harness.h).
+//
+//===----------------------------------------------------------------------===//
+
+#include "test/integration/cpu/Harness.h"
+
+#include <algorithm>
+
+using namespace normc;
+using namespace normc::test;
+
+namespace {
+struct ScheduleCase {
+  std::string name;
+  ref::Shape shape;
+  std::vector<int64_t> reduce, params;
+  bool center;
+  std::string schedule; // the #norm.cpu_schedule parameters
+  double mean = 0.0;    // of the input data
+  bool residualRelu = false;
+};
+
+/// y, mean, rstd of one scheduled norm.normalize (optionally of x + r,
+/// followed by ReLU).
+std::string graph(const ScheduleCase &c, const ref::Shape &paramShape,
+                  const ref::Shape &statsShape) {
+  std::string x = tensorType(c.shape, DType::F32);
+  std::string p = tensorType(paramShape, DType::F32);
+  std::string s = tensorType(statsShape, DType::F32);
+  std::string src = "func.func @f(%x: " + x + ", %r: " + x + ", %w: " + p +
+                    ", %b: " + p + ") -> (" + x + ", " + s + ", " + s + ") {\n";
+  std::string in = "%x";
+  if (c.residualRelu) {
+    src += "  %h = norm.add %x, %r : " + x + "\n";
+    in = "%h";
+  }
+  src += "  %y, %m, %v = norm.normalize " + in + " over " + axisList(c.reduce) +
+         " params " + axisList(c.params) +
+         " scale(%w) bias(%b) {center = " + (c.center ? "true" : "false") +
+         ", norm.cpu_schedule = #norm.cpu_schedule<" + c.schedule + ">} : (" +
+         x + ", " + p + ", " + p + ") -> (" + x + ", " + s + ", " + s + ")\n";
+  std::string out = "%y";
+  if (c.residualRelu) {
+    src += "  %a = norm.activation relu %y : " + x + "\n";
+    out = "%a";
+  }
+  return src + "  return " + out + ", %m, %v : " + x + ", " + s + ", " + s +
+         "\n}\n";
+}
+
+class Schedule : public ::testing::TestWithParam<ScheduleCase> {};
+
+TEST_P(Schedule, MatchesFloat64Reference) {
+  const ScheduleCase &c = GetParam();
+  ref::Spec spec;
+  spec.reduce = c.reduce;
+  spec.params = c.params;
+  spec.center = c.center;
+  ref::Shape paramShape = ref::paramShape(c.shape, spec);
+  ref::Shape statsShape = ref::statsShape(c.shape, spec);
+  std::mt19937_64 rng(7);
+  Input x = randomInput(rng, c.shape, DType::F32, c.mean, 1.0);
+  Input r = randomInput(rng, c.shape, DType::F32);
+  if (!c.residualRelu)
+    std::fill(r.values.begin(), r.values.end(), 0.0); // unused input
+  Input w = randomInput(rng, paramShape, DType::F32, 1.0, 0.5);
+  Input b = randomInput(rng, paramShape, DType::F32);
+  std::unique_ptr<Session> session =
+      compileSession(graph(c, paramShape, statsShape), {"infer"});
+  ASSERT_TRUE(session);
+  auto out = run(*session, {&x, &r, &w, &b});
+  ASSERT_EQ(out.size(), 3u);
+
+  std::vector<double> in = x.values;
+  if (c.residualRelu)
+    for (size_t i = 0; i < in.size(); ++i)
+      in[i] += r.values[i];
+  ref::Moments moments;
+  std::vector<double> want =
+      ref::normalize(in, c.shape, spec, &w.values, &b.values, &moments);
+  if (c.residualRelu)
+    want = ref::activate(ref::Activation::Relu, want);
+  Tolerance tol = toleranceFor(DType::F32);
+  if (c.mean != 0.0) // the f32 mean itself is exact to ~|mean| * 2^-24 * 8
+    tol.atol = 2e-3;
+  expectClose(out[0], want, tol, "y");
+  expectClose(out[1],
+              c.center ? moments.mean
+                       : std::vector<double>(moments.mean.size(), 0),
+              {1e-5 * std::max(1.0, std::abs(c.mean)), 1e-5}, "mean");
+  // rstd is returned: compare it relatively.
+  expectClose(out[2], moments.rstd, {0.0, 1e-4}, "rstd");
+}
+
+std::string rows(int width, int unroll, int chunks, int block, bool nt) {
+  return "kernel = rows, vector_width = " + std::to_string(width) +
+         ", unroll = " + std::to_string(unroll) +
+         ", row_chunks = " + std::to_string(chunks) +
+         ", block = " + std::to_string(block) +
+         ", nontemporal = " + (nt ? "true" : "false");
+}
+
+std::string channelsLast(int width, int chunks, int block, bool nt) {
+  return "kernel = channels_last, vector_width = " + std::to_string(width) +
+         ", unroll = 1, row_chunks = " + std::to_string(chunks) +
+         ", block = " + std::to_string(block) +
+         ", nontemporal = " + (nt ? "true" : "false");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    HandPicked, Schedule,
+    ::testing::Values(
+        // LayerNorm rows of 37: tails everywhere, streaming stores on rows
+        // that start at every alignment.
+        ScheduleCase{"ln_rows_w8_nt",
+                     {5, 37},
+                     {1},
+                     {1},
+                     true,
+                     rows(8, 4, 2, 4096, true)},
+        ScheduleCase{"ln_rows_w4_u1_block5",
+                     {3, 101},
+                     {1},
+                     {1},
+                     true,
+                     rows(4, 1, 3, 5, false)},
+        ScheduleCase{"rms_rows_w16_u3",
+                     {4, 300},
+                     {1},
+                     {1},
+                     false,
+                     rows(16, 3, 4, 64, true)},
+        ScheduleCase{"ln_rows_mean1e4",
+                     {2, 4099},
+                     {1},
+                     {1},
+                     true,
+                     rows(8, 4, 1, 512, false),
+                     1e4},
+        // BatchNorm NCHW as rows: 3 spans of 13 per channel, params per
+        // statistic.
+        ScheduleCase{"bn_nchw_rows",
+                     {3, 5, 13, 1},
+                     {0, 2, 3},
+                     {1},
+                     true,
+                     rows(4, 2, 3, 7, true)},
+        // The same BatchNorm NCHW as channels_last is not a valid view (its
+        // innermost extent is reduced): channels_last shapes are NHWC.
+        ScheduleCase{"bn_nhwc_chunks",
+                     {3, 7, 5, 11},
+                     {0, 1, 2},
+                     {3},
+                     true,
+                     channelsLast(8, 4, 3, false)},
+        ScheduleCase{"bn_nhwc_nt_mean1e4",
+                     {2, 9, 4, 19},
+                     {0, 1, 2},
+                     {3},
+                     true,
+                     channelsLast(4, 5, 2, true),
+                     1e4},
+        ScheduleCase{"in_nhwc",
+                     {3, 4, 5, 6},
+                     {1, 2},
+                     {3},
+                     true,
+                     channelsLast(16, 1, 256, false)},
+        ScheduleCase{"rms_nhwc",
+                     {2, 3, 3, 10},
+                     {1, 2},
+                     {3},
+                     false,
+                     channelsLast(8, 2, 4, false)},
+        // Fused residual add and ReLU in both structures.
+        ScheduleCase{"ln_rows_residual_relu",
+                     {6, 40},
+                     {1},
+                     {1},
+                     true,
+                     rows(8, 2, 4, 16, true),
+                     0.0,
+                     true},
+        ScheduleCase{"bn_nhwc_residual_relu",
+                     {4, 3, 3, 12},
+                     {0, 1, 2},
+                     {3},
+                     true,
+                     channelsLast(8, 3, 2, false),
+                     0.0,
+                     true}),
+    [](const auto &info) { return info.param.name; });
+} // namespace

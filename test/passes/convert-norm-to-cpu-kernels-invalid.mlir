@@ -1,0 +1,19 @@
+// RUN: norm-opt --convert-norm-to-cpu-kernels -split-input-file -verify-diagnostics %s
+
+// A schedule on an op that no CPU kernel can run is an error, not a silent
+// fallback: the schedule came from a tuner or by hand and is wrong.
+func.func @f64_data(%x: tensor<4x64xf64>) -> tensor<4x64xf64> {
+  // expected-error @+1 {{has a norm.cpu_schedule but no CPU kernel can run it (f64 data or statistics, or its axes do not view as [outer, rows, mid, inner])}}
+  %y = norm.normalize %x over [1] {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 1, block = 64, nontemporal = false>} : (tensor<4x64xf64>) -> tensor<4x64xf64>
+  return %y : tensor<4x64xf64>
+}
+
+// -----
+
+// LayerNorm over (H, W, C) of NHWC with per-channel parameters: the
+// parameters are not a prefix of the reduced run.
+func.func @params_inside_run(%x: tensor<2x3x3x10xf32>, %w: tensor<10xf32>) -> tensor<2x3x3x10xf32> {
+  // expected-error @+1 {{has a norm.cpu_schedule but no CPU kernel can run it}}
+  %y = norm.normalize %x over [1, 2, 3] params [3] scale(%w) {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 1, block = 64, nontemporal = false>} : (tensor<2x3x3x10xf32>, tensor<10xf32>) -> tensor<2x3x3x10xf32>
+  return %y : tensor<2x3x3x10xf32>
+}

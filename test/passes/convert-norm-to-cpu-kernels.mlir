@@ -1,0 +1,73 @@
+// RUN: norm-opt %s --convert-norm-to-cpu-kernels --split-input-file | FileCheck %s
+
+// LayerNorm + residual add before it + ReLU after it: one kernel. The
+// statistics are computed in it (no norm.moments left), the input is read
+// as lhs + rhs (no norm.add), ReLU runs on the output vectors, and the
+// outputs are fresh buffers returned as tensors.
+// CHECK-LABEL: func.func @add_layer_norm_relu
+// CHECK-NOT: norm.
+// CHECK-DAG: %[[X:.*]] = bufferization.to_buffer %arg0 read_only
+// CHECK-DAG: %[[R:.*]] = bufferization.to_buffer %arg1 read_only
+// CHECK-DAG: %[[Y:.*]] = memref.alloc() : memref<32x64xf32>
+// CHECK: scf.parallel
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f64)
+// CHECK: vector.load {{.*}} : memref<2048xf32>, vector<8xf32>
+// CHECK: vector.load {{.*}} : memref<2048xf32>, vector<8xf32>
+// CHECK: arith.addf {{.*}} : vector<8xf32>
+// CHECK: vector.reduction <add>
+// CHECK: math.sqrt
+// CHECK: math.fma {{.*}} : vector<8xf32>
+// CHECK: arith.maximumf {{.*}} : vector<8xf32>
+// CHECK: vector.store
+// CHECK: bufferization.to_tensor %[[Y]] restrict writable
+// CHECK-NOT: norm.
+// CHECK: return
+func.func @add_layer_norm_relu(%x: tensor<32x64xf32>, %r: tensor<32x64xf32>, %w: tensor<64xf32>, %b: tensor<64xf32>) -> tensor<32x64xf32> {
+  %h = norm.add %x, %r : tensor<32x64xf32>
+  %y = norm.normalize %h over [1] params [1] scale(%w) bias(%b) {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 2, row_chunks = 4, block = 4096, nontemporal = false>} : (tensor<32x64xf32>, tensor<64xf32>, tensor<64xf32>) -> tensor<32x64xf32>
+  %a = norm.activation relu %y : tensor<32x64xf32>
+  return %a : tensor<32x64xf32>
+}
+
+// -----
+
+// Inference BatchNorm NHWC (given statistics): no statistics pass, only the
+// coefficients and the output pass; bf16 data are widened to f32.
+// CHECK-LABEL: func.func @batch_norm_infer_nhwc
+// CHECK-NOT: vector.reduction
+// CHECK: memref.alloca() : memref<16xf32>
+// CHECK: scf.parallel
+// CHECK: math.sqrt
+// CHECK: scf.parallel
+// CHECK: vector.load {{.*}} : memref<512xbf16>, vector<4xbf16>
+// CHECK: arith.extf {{.*}} : vector<4xbf16> to vector<4xf32>
+// CHECK: math.fma
+// CHECK: arith.truncf {{.*}} : vector<4xf32> to vector<4xbf16>
+// CHECK: vector.store
+func.func @batch_norm_infer_nhwc(%x: tensor<2x4x4x16xbf16>, %m: tensor<16xf32>, %v: tensor<16xf32>) -> tensor<2x4x4x16xbf16> {
+  %y = norm.apply %x over [0, 1, 2] mean(%m) var(%v) {norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 4, unroll = 1, row_chunks = 2, block = 256, nontemporal = false>} : (tensor<2x4x4x16xbf16>, tensor<16xf32>, tensor<16xf32>) -> tensor<2x4x4x16xbf16>
+  return %y : tensor<2x4x4x16xbf16>
+}
+
+// -----
+
+// Streaming stores: scalar stores up to the first 32-byte aligned element
+// of the output, then aligned non-temporal vector stores.
+// CHECK-LABEL: func.func @streaming
+// CHECK: memref.extract_aligned_pointer_as_index
+// CHECK: memref.store
+// CHECK: vector.store {{.*}} {alignment = 32 : i64, nontemporal = true}
+func.func @streaming(%x: tensor<4x100xf32>) -> tensor<4x100xf32> {
+  %y = norm.normalize %x over [1] {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 2, block = 4096, nontemporal = true>} : (tensor<4x100xf32>) -> tensor<4x100xf32>
+  return %y : tensor<4x100xf32>
+}
+
+// -----
+
+// Ops without a schedule are left to convert-norm-to-linalg.
+// CHECK-LABEL: func.func @unscheduled
+// CHECK: norm.normalize
+func.func @unscheduled(%x: tensor<4x100xf32>) -> tensor<4x100xf32> {
+  %y = norm.normalize %x over [1] : (tensor<4x100xf32>) -> tensor<4x100xf32>
+  return %y : tensor<4x100xf32>
+}

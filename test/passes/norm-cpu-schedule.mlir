@@ -1,0 +1,41 @@
+// RUN: norm-opt %s --norm-canonicalize-named --norm-specialize-mode=mode=train --norm-cpu-schedule="vector-width=8 threads=2" | FileCheck %s
+
+norm.running_stats @bn : tensor<16xf32>
+
+// Rows of 64 contiguous reduced elements: the rows kernel, 8 runs per
+// thread (16 of the 32 rows).
+// CHECK-LABEL: func.func @layer_norm
+// CHECK: norm.normalize {{.*}}norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 16, block = 4096, nontemporal = false>
+func.func @layer_norm(%x: tensor<32x64xf32>) -> tensor<32x64xf32> {
+  %y = norm.layer_norm %x : (tensor<32x64xf32>) -> tensor<32x64xf32>
+  return %y : tensor<32x64xf32>
+}
+
+// NHWC BatchNorm: channels innermost; the 128 rows split into 2 chunks of
+// at least 64 rows. The training form is moments + apply: the apply gets
+// the schedule.
+// CHECK-LABEL: func.func @batch_norm_nhwc
+// CHECK: norm.moments
+// CHECK-NOT: cpu_schedule
+// CHECK: norm.apply {{.*}}norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 8, unroll = 1, row_chunks = 2, block = 256, nontemporal = false>
+func.func @batch_norm_nhwc(%x: tensor<2x8x8x16xbf16>, %w: tensor<16xbf16>, %b: tensor<16xbf16>) -> tensor<2x8x8x16xbf16> {
+  %y = norm.batch_norm %x scale(%w) bias(%b) {channel_axis = 3 : i64, running = #norm.running<@bn, momentum = 0.1>} : (tensor<2x8x8x16xbf16>, tensor<16xbf16>, tensor<16xbf16>) -> tensor<2x8x8x16xbf16>
+  return %y : tensor<2x8x8x16xbf16>
+}
+
+// f64 data keep the portable lowering.
+// CHECK-LABEL: func.func @f64_data
+// CHECK-NOT: cpu_schedule
+// CHECK: return
+func.func @f64_data(%x: tensor<32x64xf64>) -> tensor<32x64xf64> {
+  %y = norm.layer_norm %x : (tensor<32x64xf64>) -> tensor<32x64xf64>
+  return %y : tensor<32x64xf64>
+}
+
+// A schedule set by hand (or by a tuner) is kept.
+// CHECK-LABEL: func.func @hand_picked
+// CHECK: norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 4, unroll = 2, row_chunks = 3, block = 16, nontemporal = true>
+func.func @hand_picked(%x: tensor<32x64xf32>) -> tensor<32x64xf32> {
+  %y = norm.normalize %x over [1] {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 4, unroll = 2, row_chunks = 3, block = 16, nontemporal = true>} : (tensor<32x64xf32>) -> tensor<32x64xf32>
+  return %y : tensor<32x64xf32>
+}
