@@ -179,6 +179,73 @@ LogicalResult convert(IRRewriter &rewriter, KernelMatch match) {
   return success();
 }
 
+/// A norm.moments that no apply took over -> a statistics-only kernel.
+LogicalResult convertMoments(IRRewriter &rewriter, MomentsOp moments) {
+  auto schedule = moments->getAttrOfType<CpuScheduleAttr>(kCpuScheduleAttrName);
+  auto xType = cast<RankedTensorType>(moments.getX().getType());
+  std::optional<KernelPlan> plan =
+      planNormalization(moments.getSpec(), xType, Value(), Value(),
+                        getElementTypeOrSelf(moments.getVar().getType()));
+  if (!plan)
+    return moments.emitOpError(
+        "has a norm.cpu_schedule but no CPU kernel can run it");
+  plan->computeStats = plan->statsOnly = true;
+  Location loc = moments.getLoc();
+  rewriter.setInsertionPoint(moments);
+  KernelBuilder kb(rewriter, loc);
+  KernelBuffers buffers;
+  buffers.x = kb.input(moments.getX());
+  auto [mean, meanFlat] = kb.output(moments.getMean().getType());
+  auto [var, varFlat] = kb.output(moments.getVar().getType());
+  buffers.meanOut = meanFlat;
+  buffers.varOut = varFlat;
+  KernelEmitter(rewriter, loc, *plan, schedule, buffers).emit();
+  rewriter.replaceOp(moments,
+                     ValueRange{kb.asTensor(mean, moments.getMean().getType()),
+                                kb.asTensor(var, moments.getVar().getType())});
+  return success();
+}
+
+/// norm.normalize_grad -> the backward rows kernel.
+LogicalResult convertGrad(IRRewriter &rewriter, NormalizeGradOp grad) {
+  auto schedule = grad->getAttrOfType<CpuScheduleAttr>(kCpuScheduleAttrName);
+  auto xType = cast<RankedTensorType>(grad.getX().getType());
+  std::optional<KernelPlan> plan =
+      planNormalization(grad.getSpec(), xType, grad.getScale(), grad.getBias(),
+                        getElementTypeOrSelf(grad.getRstd().getType()));
+  if (!plan || grad.getFromOutput() || schedule.getKernel() != CpuKernel::rows)
+    return grad.emitOpError(
+        "has a norm.cpu_schedule but no CPU kernel can run it (backward "
+        "kernels: rows structure, f16/bf16/f32 data with f32 statistics, "
+        "not from_output)");
+  plan->backward = true;
+  plan->batchStats = grad.getBatchStats();
+  plan->paramGrads = !grad.getParamGrads().empty();
+
+  Location loc = grad.getLoc();
+  rewriter.setInsertionPoint(grad);
+  KernelBuilder kb(rewriter, loc);
+  KernelBuffers buffers;
+  buffers.dy = kb.input(grad.getDy());
+  buffers.x = kb.input(grad.getX());
+  buffers.meanIn = kb.input(grad.getMean());
+  buffers.rstdIn = kb.input(grad.getRstd());
+  buffers.scale = kb.input(grad.getScale());
+  SmallVector<Value> allocs;
+  SmallVector<Value *> flats{&buffers.dx, &buffers.dscale, &buffers.dbias};
+  for (auto [i, result] : llvm::enumerate(grad->getResults())) {
+    auto [buffer, flat] = kb.output(result.getType());
+    allocs.push_back(buffer);
+    *flats[i] = flat;
+  }
+  KernelEmitter(rewriter, loc, *plan, schedule, buffers).emit();
+  SmallVector<Value> results;
+  for (auto [buffer, result] : llvm::zip(allocs, grad->getResults()))
+    results.push_back(kb.asTensor(buffer, result.getType()));
+  rewriter.replaceOp(grad, results);
+  return success();
+}
+
 struct ConvertNormToCpuKernelsPass
     : public norm::impl::ConvertNormToCpuKernelsPassBase<
           ConvertNormToCpuKernelsPass> {
@@ -192,6 +259,16 @@ struct ConvertNormToCpuKernelsPass
     for (NormalizeOp op : normalizes)
       if (failed(splitNormalize(rewriter, op)))
         return signalPassFailure();
+
+    // An unused output (a backward pass recomputing only the statistics)
+    // must not cost an output pass: drop dead applies first.
+    SmallVector<ApplyOp> dead;
+    getOperation()->walk([&](ApplyOp op) {
+      if (op->use_empty())
+        dead.push_back(op);
+    });
+    for (ApplyOp op : dead)
+      rewriter.eraseOp(op);
 
     SmallVector<KernelMatch> matches;
     llvm::SmallPtrSet<Operation *, 8> claimed; // moments fused at most once
@@ -207,6 +284,24 @@ struct ConvertNormToCpuKernelsPass
     });
     for (KernelMatch &match : matches)
       if (failed(convert(rewriter, match)))
+        return signalPassFailure();
+
+    SmallVector<MomentsOp> moments;
+    getOperation()->walk([&](MomentsOp op) {
+      if (op->hasAttr(kCpuScheduleAttrName))
+        moments.push_back(op);
+    });
+    for (MomentsOp op : moments)
+      if (failed(convertMoments(rewriter, op)))
+        return signalPassFailure();
+
+    SmallVector<NormalizeGradOp> grads;
+    getOperation()->walk([&](NormalizeGradOp op) {
+      if (op->hasAttr(kCpuScheduleAttrName))
+        grads.push_back(op);
+    });
+    for (NormalizeGradOp grad : grads)
+      if (failed(convertGrad(rewriter, grad)))
         return signalPassFailure();
   }
 };

@@ -29,15 +29,16 @@ struct NormCpuSchedulePass
 
   void schedule(Operation *op, const NormSpec &spec, Value x, Value scale,
                 Value bias, Type statsElement, int64_t width,
-                int64_t threadCount) {
+                int64_t threadCount, bool rowsOnly = false) {
     if (op->hasAttr(kCpuScheduleAttrName))
       return;
     std::optional<KernelPlan> plan = planNormalization(
         spec, cast<RankedTensorType>(x.getType()), scale, bias, statsElement);
     if (!plan)
       return;
-    if (CpuScheduleAttr attr =
-            chooseCpuSchedule(op->getContext(), *plan, width, threadCount))
+    CpuScheduleAttr attr =
+        chooseCpuSchedule(op->getContext(), *plan, width, threadCount);
+    if (attr && (!rowsOnly || attr.getKernel() == CpuKernel::rows))
       op->setAttr(kCpuScheduleAttrName, attr);
   }
 
@@ -55,6 +56,20 @@ struct NormCpuSchedulePass
         schedule(op, spec, normalize.getX(), normalize.getScale(),
                  normalize.getBias(),
                  spec.getStatsElementType(x.getElementType()), width,
+                 threadCount);
+      } else if (auto grad = dyn_cast<NormalizeGradOp>(op)) {
+        // Backward kernels exist for the rows structure only; the memory-
+        // saving form keeps the linalg lowering.
+        if (grad.getFromOutput())
+          return;
+        schedule(op, grad.getSpec(), grad.getX(), grad.getScale(),
+                 grad.getBias(), getElementTypeOrSelf(grad.getRstd().getType()),
+                 width, threadCount, /*rowsOnly=*/true);
+      } else if (auto moments = dyn_cast<MomentsOp>(op)) {
+        // Used when no apply of the same input takes the statistics over
+        // (a backward pass recomputing them).
+        schedule(op, moments.getSpec(), moments.getX(), Value(), Value(),
+                 getElementTypeOrSelf(moments.getVar().getType()), width,
                  threadCount);
       } else if (auto apply = dyn_cast<ApplyOp>(op)) {
         schedule(op, apply.getSpec(), apply.getX(), apply.getScale(),

@@ -9,7 +9,7 @@ PACKAGES=(
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
   cmake ninja-build clang ccache
   libgtest-dev libbenchmark-dev
-  python3 python3-numpy python3-torch
+  python3 python3-numpy python3-torch python3-matplotlib
   libdnnl-dev libzip-dev zlib1g-dev pkg-config libomp-22-dev
 )
 

@@ -247,6 +247,8 @@ void ChannelsLast::statistics() {
     var = arith::TruncFOp::create(b, loc, b.getF32Type(), var64);
     k.storeF32(mean, k.buf.meanOut, g);
     k.storeF32(var, k.buf.varOut, g);
+    if (k.plan.statsOnly)
+      return;
   }
   coefficients(o, m, mean, k.rstdOf(var));
 }
@@ -276,5 +278,6 @@ void mlir::norm::emitChannelsLastKernel(KernelEmitter &k) {
   if (k.plan.computeStats)
     kernel.partialSums();
   kernel.statistics();
-  kernel.output();
+  if (!k.plan.statsOnly)
+    kernel.output();
 }

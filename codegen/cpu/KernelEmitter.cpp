@@ -20,7 +20,9 @@ using namespace mlir;
 using namespace mlir::norm;
 
 void KernelEmitter::emit() {
-  if (schedule.getKernel() == CpuKernel::rows)
+  if (plan.backward)
+    emitRowsGradKernel(*this);
+  else if (schedule.getKernel() == CpuKernel::rows)
     emitRowsKernel(*this);
   else
     emitChannelsLastKernel(*this);

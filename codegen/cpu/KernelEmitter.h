@@ -22,6 +22,9 @@ struct KernelBuffers {
   Value x, residual, scale, bias; // inputs
   Value meanIn, varIn;            // given statistics (apply only)
   Value y, meanOut, varOut;       // outputs
+  // Backward: dy and the saved rstd in, dx (and dscale, dbias) out; x and
+  // meanIn above are the forward input and its mean.
+  Value dy, rstdIn, dx, dscale, dbias;
 };
 
 class KernelEmitter {
@@ -94,6 +97,8 @@ public:
 /// The two loop structures (see CpuKernel).
 void emitRowsKernel(KernelEmitter &k);
 void emitChannelsLastKernel(KernelEmitter &k);
+/// The backward of the rows structure (norm.normalize_grad).
+void emitRowsGradKernel(KernelEmitter &k);
 
 } // namespace norm
 } // namespace mlir

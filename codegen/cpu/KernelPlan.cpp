@@ -127,6 +127,8 @@ std::optional<KernelPlan> mlir::norm::planNormalization(const NormSpec &spec,
   plan.hasScale = static_cast<bool>(scale);
   plan.hasBias = static_cast<bool>(bias);
   plan.dataType = data;
+  for (int64_t size : spec.getParamShape(x.getShape()))
+    plan.paramCount *= size;
   for (Value p : {scale, bias})
     if (p) {
       Type t = getElementTypeOrSelf(p.getType());

@@ -48,6 +48,8 @@ struct KernelPlan {
   KernelView view;
   NormSpec spec;
   bool computeStats = false;
+  /// Only the statistics (a norm.moments without a fusable apply).
+  bool statsOnly = false;
   bool hasScale = false, hasBias = false;
   /// The input is lhs + rhs (a fused residual add) when `residual`.
   bool residual = false;
@@ -55,6 +57,14 @@ struct KernelPlan {
   double activationAlpha = 0.01;
   Type dataType;  // element type of x and y
   Type paramType; // element type of scale / bias (null without both)
+
+  /// A backward kernel (norm.normalize_grad): dx from dy, x and the saved
+  /// statistics; with `batchStats` the statistics' own derivative is
+  /// included; with `paramGrads` dscale and dbias are produced too.
+  bool backward = false;
+  bool batchStats = true;
+  bool paramGrads = false;
+  int64_t paramCount = 1;
 };
 
 /// The plan of a normalization of `x` with optional `scale` / `bias` whose

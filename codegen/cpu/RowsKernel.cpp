@@ -125,6 +125,8 @@ static void emitStatistic(KernelEmitter &k, Value g) {
     std::tie(mean, var) = slabMoments(k, slabBase);
     k.storeF32(mean, k.buf.meanOut, g);
     k.storeF32(var, k.buf.varOut, g);
+    if (k.plan.statsOnly)
+      return;
   } else {
     mean = k.buf.meanIn ? k.loadF32(k.buf.meanIn, g, 1) : k.f32Constant(0, 1);
     var = k.loadF32(k.buf.varIn, g, 1);

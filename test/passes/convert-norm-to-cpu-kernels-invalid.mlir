@@ -17,3 +17,12 @@ func.func @params_inside_run(%x: tensor<2x3x3x10xf32>, %w: tensor<10xf32>) -> te
   %y = norm.normalize %x over [1, 2, 3] params [3] scale(%w) {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 1, block = 64, nontemporal = false>} : (tensor<2x3x3x10xf32>, tensor<10xf32>) -> tensor<2x3x3x10xf32>
   return %y : tensor<2x3x3x10xf32>
 }
+
+// -----
+
+// Backward kernels have the rows structure only.
+func.func @grad_channels_last(%dy: tensor<4x3x16xf32>, %x: tensor<4x3x16xf32>, %mean: tensor<16xf32>, %rstd: tensor<16xf32>) -> tensor<4x3x16xf32> {
+  // expected-error @+1 {{has a norm.cpu_schedule but no CPU kernel can run it (backward kernels: rows structure}}
+  %dx = norm.normalize_grad %dy, %x over [0, 1] mean(%mean) rstd(%rstd) params [2] {norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 8, unroll = 1, row_chunks = 2, block = 256, nontemporal = false>} : (tensor<4x3x16xf32>, tensor<4x3x16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<4x3x16xf32>
+  return %dx : tensor<4x3x16xf32>
+}

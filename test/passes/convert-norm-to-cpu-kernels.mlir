@@ -71,3 +71,35 @@ func.func @unscheduled(%x: tensor<4x100xf32>) -> tensor<4x100xf32> {
   %y = norm.normalize %x over [1] : (tensor<4x100xf32>) -> tensor<4x100xf32>
   return %y : tensor<4x100xf32>
 }
+
+// -----
+
+// Moments without an apply of the same input (a backward pass recomputing
+// the statistics): a statistics-only kernel, no output pass.
+// CHECK-LABEL: func.func @moments_only
+// CHECK-NOT: norm.moments
+// CHECK: scf.parallel
+// CHECK: vector.reduction <add>
+// CHECK-NOT: math.fma
+// CHECK: bufferization.to_tensor {{.*}} restrict writable
+// CHECK: bufferization.to_tensor {{.*}} restrict writable
+func.func @moments_only(%x: tensor<8x64xf32>) -> (tensor<8xf32>, tensor<8xf32>) {
+  %m, %v = norm.moments %x over [1] {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 2, block = 4096, nontemporal = false>} : tensor<8x64xf32> -> tensor<8xf32>, tensor<8xf32>
+  return %m, %v : tensor<8xf32>, tensor<8xf32>
+}
+
+// -----
+
+// The backward kernel: sums of g and g * xhat per statistic, dx, and the
+// per-run partial parameter gradients added in f64 at the end.
+// CHECK-LABEL: func.func @layer_norm_grad
+// CHECK-NOT: norm.normalize_grad
+// CHECK: memref.alloc() : memref<128xf32>
+// CHECK: scf.parallel
+// CHECK: math.fma {{.*}} : vector<8xf32>
+// CHECK: scf.parallel
+// CHECK: arith.extf {{.*}} : f32 to f64
+func.func @layer_norm_grad(%dy: tensor<8x64xf32>, %x: tensor<8x64xf32>, %mean: tensor<8xf32>, %rstd: tensor<8xf32>, %w: tensor<64xf32>) -> (tensor<8x64xf32>, tensor<64xf32>, tensor<64xf32>) {
+  %dx, %dw, %db = norm.normalize_grad %dy, %x over [1] mean(%mean) rstd(%rstd) params [1] scale(%w) {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 2, block = 4096, nontemporal = false>} : (tensor<8x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8xf32>, tensor<64xf32>) -> (tensor<8x64xf32>, tensor<64xf32>, tensor<64xf32>)
+  return %dx, %dw, %db : tensor<8x64xf32>, tensor<64xf32>, tensor<64xf32>
+}

@@ -1,0 +1,289 @@
+//===- RowsGradKernel.cpp - Backward CPU kernel, vectors along rows -------===//
+//
+// norm.normalize_grad in the `rows` loop structure. Parallel over runs of
+// statistics; for each statistic (o, m) and its slab:
+//  1. (batch statistics, or chunk-wise parameters) sums of h and h * xhat
+//     with h = dy * scale (per element) or h = dy (scale constant over the
+//     chunk), f32 vectors per chunk, f64 across chunks;
+//  2. dx = rstd * (g - E[g] - xhat * E[g * xhat]) (RMS: no E[g]; fixed
+//     statistics: rstd * g), and, for parameters along the slab, the
+//     per-run partial dscale += dy * xhat and dbias += dy.
+// The slab stays in cache between the passes. A final parallel loop adds
+// the per-run partial parameter gradients in f64.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cpu/KernelEmitter.h"
+#include "codegen/linalg/LinalgUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace mlir::norm;
+
+namespace {
+struct RowsGrad {
+  KernelEmitter &k;
+  OpBuilder &b;
+  Location loc;
+  const KernelView &v;
+  const KernelPlan &plan;
+  int64_t chunks, perChunk;
+  bool perElement; // parameters vary along the span
+  int64_t chunkLen;
+  Value partScale, partBias; // f32 [chunks * paramCount]
+  Value totals;              // f64 [chunks * 2]: the current slab's sums
+
+  explicit RowsGrad(KernelEmitter &k)
+      : k(k), b(k.b), loc(k.loc), v(k.plan.view), plan(k.plan) {
+    int64_t count = v.numStats();
+    chunks = std::min(k.schedule.getRowChunks(), count);
+    perChunk = (count + chunks - 1) / chunks;
+    perElement = v.paramInnerDiv == 1 && v.inner > 1 && plan.hasScale;
+    chunkLen = perElement ? v.inner : std::min(v.paramInnerDiv, v.inner);
+  }
+
+  Value f64(double x) { return floatConstant(b, loc, b.getF64Type(), x); }
+  Value add(Value a, Value c) { return arith::AddFOp::create(b, loc, a, c); }
+  Value sub(Value a, Value c) { return arith::SubFOp::create(b, loc, a, c); }
+  Value mul(Value a, Value c) { return arith::MulFOp::create(b, loc, a, c); }
+
+  /// Per-statistic values shared by the passes.
+  struct Stat {
+    Value mean, rstd; // f32 scalars
+    Value meanG, meanGX;
+  };
+
+  /// xhat and h at element `at` (param index `p` when per element; `scale`
+  /// is the chunk's scalar otherwise).
+  std::pair<Value, Value> xhatAndH(const Stat &st, Value at, Value p,
+                                   int64_t w) {
+    Value x = k.loadF32(k.buf.x, at, w);
+    Value xhat = x;
+    if (plan.spec.center)
+      xhat = sub(xhat, k.splat(st.mean, w));
+    xhat = mul(xhat, k.splat(st.rstd, w));
+    Value h = k.loadF32(k.buf.dy, at, w);
+    if (perElement)
+      h = mul(h, k.loadScale(p, w));
+    return {xhat, h};
+  }
+
+  /// For every chunk of the slab: body(elementBase, paramIndex).
+  void forChunks(Value slabBase, Value m,
+                 function_ref<void(Value, Value)> body) {
+    auto spans =
+        scf::ForOp::create(b, loc, k.index(0), k.index(v.rows), k.index(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(spans.getBody());
+    Value spanBase =
+        k.add(slabBase, k.mul(spans.getInductionVar(), v.mid * v.inner));
+    auto parts = scf::ForOp::create(b, loc, k.index(0),
+                                    k.index(v.inner / chunkLen), k.index(1));
+    b.setInsertionPointToStart(parts.getBody());
+    Value j = parts.getInductionVar();
+    Value p = k.add(k.mul(m, v.paramMidStride), perElement ? k.index(0) : j);
+    body(k.add(spanBase, k.mul(j, chunkLen)), p);
+  }
+
+  /// Sums of h and h * xhat over one chunk (f32 scalars).
+  std::pair<Value, Value> chunkSums(const Stat &st, Value base, Value p) {
+    int64_t w = k.schedule.getVectorWidth();
+    Value len = k.index(chunkLen);
+    Value mainEnd = k.index(chunkLen - chunkLen % w);
+    auto loop = scf::ForOp::create(
+        b, loc, k.index(0), mainEnd, k.index(w),
+        ValueRange{k.f32Constant(0, w), k.f32Constant(0, w)});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value i = loop.getInductionVar();
+      auto [xhat, h] = xhatAndH(st, k.add(base, i), k.add(p, i), w);
+      scf::YieldOp::create(
+          b, loc,
+          ValueRange{add(loop.getRegionIterArgs()[0], h),
+                     math::FmaOp::create(b, loc, h, xhat,
+                                         loop.getRegionIterArgs()[1])});
+    }
+    auto reduce = [&](Value vec) {
+      return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
+                                         vec)
+          .getResult();
+    };
+    auto tail = scf::ForOp::create(
+        b, loc, mainEnd, len, k.index(1),
+        ValueRange{reduce(loop.getResult(0)), reduce(loop.getResult(1))});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(tail.getBody());
+    Value i = tail.getInductionVar();
+    auto [xhat, h] = xhatAndH(st, k.add(base, i), k.add(p, i), 1);
+    scf::YieldOp::create(
+        b, loc,
+        ValueRange{
+            add(tail.getRegionIterArgs()[0], h),
+            math::FmaOp::create(b, loc, h, xhat, tail.getRegionIterArgs()[1])});
+    return {tail.getResult(0), tail.getResult(1)};
+  }
+
+  /// part[run * P + p] += value (scalar f32).
+  void accumulate(Value part, Value run, Value p, Value value) {
+    Value at = k.add(k.mul(run, plan.paramCount), p);
+    Value old = memref::LoadOp::create(b, loc, part, at);
+    memref::StoreOp::create(b, loc, add(old, value), part, at);
+  }
+
+  /// Pass 1: E[g] and E[g * xhat] (and chunk-wise parameter gradients).
+  void sums(Stat &st, Value run, Value slabBase, Value m) {
+    bool needSums = plan.batchStats || (plan.paramGrads && !perElement);
+    st.meanG = st.meanGX = k.f32Constant(0, 1);
+    if (!needSums)
+      return;
+    // f64 totals of g and g * xhat over the slab, in this run's two slots
+    // of `totals` (an alloca here would need a scope per iteration).
+    Value sumsOut[2];
+    Value slot[2] = {k.mul(run, 2), k.add(k.mul(run, 2), k.index(1))};
+    {
+      for (int i = 0; i < 2; ++i)
+        memref::StoreOp::create(b, loc, f64(0), totals, slot[i]);
+      forChunks(slabBase, m, [&](Value base, Value p) {
+        auto [sumH, sumHX] = chunkSums(st, base, p);
+        Value g = sumH, gx = sumHX;
+        if (!perElement) {
+          Value scale = plan.hasScale ? k.loadScale(p, 1) : Value();
+          if (plan.paramGrads) {
+            accumulate(partScale, run, p, sumHX);
+            accumulate(partBias, run, p, sumH);
+          }
+          if (scale) {
+            g = mul(g, scale);
+            gx = mul(gx, scale);
+          }
+        }
+        Value parts[2] = {g, gx};
+        for (int i = 0; i < 2; ++i) {
+          Value old = memref::LoadOp::create(b, loc, totals, slot[i]);
+          Value wide = arith::ExtFOp::create(b, loc, b.getF64Type(), parts[i]);
+          memref::StoreOp::create(b, loc, add(old, wide), totals, slot[i]);
+        }
+      });
+      for (int i = 0; i < 2; ++i)
+        sumsOut[i] = memref::LoadOp::create(b, loc, totals, slot[i]);
+    }
+    Value inverse = f64(1.0 / double(v.count()));
+    auto toF32 = [&](Value x) {
+      return arith::TruncFOp::create(b, loc, b.getF32Type(),
+                                     arith::MulFOp::create(b, loc, x, inverse))
+          .getResult();
+    };
+    if (plan.batchStats) {
+      st.meanG = plan.spec.center ? toF32(sumsOut[0]) : k.f32Constant(0, 1);
+      st.meanGX = toF32(sumsOut[1]);
+    }
+  }
+
+  /// Pass 2: dx (and per-element parameter gradients).
+  void gradients(const Stat &st, Value run, Value slabBase, Value m) {
+    forChunks(slabBase, m, [&](Value base, Value p) {
+      Value chunkScale =
+          (!perElement && plan.hasScale) ? k.loadScale(p, 1) : Value();
+      k.forVectors(k.index(0), k.index(chunkLen), [&](Value i, int64_t w) {
+        Value at = k.add(base, i);
+        Value pi = k.add(p, i);
+        auto [xhat, h] = xhatAndH(st, at, pi, w);
+        Value g = chunkScale ? mul(h, k.splat(chunkScale, w)) : h;
+        Value d = g;
+        if (plan.batchStats) {
+          d = sub(d, k.splat(st.meanG, w));
+          d = sub(d, mul(xhat, k.splat(st.meanGX, w)));
+        }
+        k.storeF32(mul(d, k.splat(st.rstd, w)), k.buf.dx, at);
+        if (plan.paramGrads && perElement) {
+          Value dy = k.loadF32(k.buf.dy, at, w);
+          Value row = k.add(k.mul(run, plan.paramCount), pi);
+          k.storeF32(math::FmaOp::create(b, loc, dy, xhat,
+                                         k.loadF32(partScale, row, w)),
+                     partScale, row);
+          k.storeF32(add(k.loadF32(partBias, row, w), dy), partBias, row);
+        }
+      });
+    });
+  }
+
+  void statistic(Value run, Value g) {
+    Value o = k.div(g, v.mid), m = k.rem(g, v.mid);
+    Value slabBase = k.mul(k.add(k.mul(o, v.rows * v.mid), m), v.inner);
+    Stat st;
+    st.mean =
+        plan.spec.center ? k.loadF32(k.buf.meanIn, g, 1) : k.f32Constant(0, 1);
+    st.rstd = k.loadF32(k.buf.rstdIn, g, 1);
+    sums(st, run, slabBase, m);
+    gradients(st, run, slabBase, m);
+  }
+
+  /// dscale[p], dbias[p] = sums over the runs' partials.
+  void reduceParamGrads() {
+    auto parallel = scf::ParallelOp::create(
+        b, loc, ValueRange{k.index(0)}, ValueRange{k.index(plan.paramCount)},
+        ValueRange{k.index(1)});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(parallel.getBody());
+    Value p = parallel.getInductionVars()[0];
+    auto loop = scf::ForOp::create(b, loc, k.index(0), k.index(chunks),
+                                   k.index(1), ValueRange{f64(0), f64(0)});
+    {
+      OpBuilder::InsertionGuard loopGuard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value at = k.add(k.mul(loop.getInductionVar(), plan.paramCount), p);
+      SmallVector<Value> next, parts{partScale, partBias};
+      for (auto [i, part] : llvm::enumerate(parts)) {
+        Value value = arith::ExtFOp::create(
+            b, loc, b.getF64Type(),
+            memref::LoadOp::create(b, loc, part, at).getResult());
+        next.push_back(add(loop.getRegionIterArgs()[i], value));
+      }
+      scf::YieldOp::create(b, loc, next);
+    }
+    k.storeF32(loop.getResult(0), k.buf.dscale, p);
+    k.storeF32(loop.getResult(1), k.buf.dbias, p);
+  }
+
+  void emit() {
+    totals = memref::AllocaOp::create(
+        b, loc, MemRefType::get({chunks * 2}, b.getF64Type()));
+    if (plan.paramGrads) {
+      auto type = MemRefType::get({chunks * plan.paramCount}, b.getF32Type());
+      partScale = memref::AllocOp::create(b, loc, type);
+      partBias = memref::AllocOp::create(b, loc, type);
+    }
+    auto parallel = scf::ParallelOp::create(b, loc, ValueRange{k.index(0)},
+                                            ValueRange{k.index(chunks)},
+                                            ValueRange{k.index(1)});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(parallel.getBody());
+      Value run = parallel.getInductionVars()[0];
+      if (plan.paramGrads) {
+        Value base = k.mul(run, plan.paramCount);
+        k.forVectors(base, k.add(base, k.index(plan.paramCount)),
+                     [&](Value i, int64_t w) {
+                       k.storeF32(k.f32Constant(0, w), partScale, i);
+                       k.storeF32(k.f32Constant(0, w), partBias, i);
+                     });
+      }
+      Value first = k.mul(run, perChunk);
+      Value end = k.min(k.add(first, k.index(perChunk)), k.index(v.numStats()));
+      auto loop = scf::ForOp::create(b, loc, first, end, k.index(1));
+      b.setInsertionPointToStart(loop.getBody());
+      statistic(run, loop.getInductionVar());
+    }
+    if (plan.paramGrads)
+      reduceParamGrads();
+  }
+};
+} // namespace
+
+void mlir::norm::emitRowsGradKernel(KernelEmitter &k) { RowsGrad(k).emit(); }
