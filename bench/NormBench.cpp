@@ -2,7 +2,7 @@
 //
 // Google Benchmark: every normalization of issue #5 compiled by normc (JIT,
 // the same code normc writes to shared libraries), f32 and bf16, 1 and 2
-// threads.
+// threads, and the oneDNN peers in the same binary (bench/DnnlPeers.cpp).
 // Each reports GB/s on the minimal-traffic model (each input read once,
 // each output written once, plus parameters) and its % of the copy probe
 // measured in the same process. Compilation happens before the timed loop;
@@ -10,11 +10,13 @@
 //
 //   build/bin/NormBench --benchmark_counters_tabular=true
 //
-// Names: <Op>_<Layout>_<shape>/<dtype>/<threads>.
+// Names: <Op>_<Layout>_<shape>/<dtype>/<threads>, oneDNN/<...> for peers.
+// PyTorch runs in bench/peers/torch_peers.py; bench/report.py pairs them.
 //
 //===----------------------------------------------------------------------===//
 
 #include "bench/BenchUtils.h"
+#include "bench/DnnlPeers.h"
 #include "normc/Jit.h"
 #include "normc/Session.h"
 
@@ -210,8 +212,10 @@ std::vector<Case> cases() {
                            {16, 32, 32, 256}, 256, "infer", Run::Forward));
   all.push_back(affineNorm("InstanceNorm_NCHW_16x64x64x64", "instance_norm", "",
                            {16, 64, 64, 64}, 64, "infer", Run::Forward));
+  // Training backward: the saved mean / rstd of the forward step, as in a
+  // training step (an inference backward recomputes them).
   all.push_back(affineNorm("LayerNormBwd_8192x1024", "layer_norm", "",
-                           {8192, 1024}, 1024, "infer", Run::Backward));
+                           {8192, 1024}, 1024, "train", Run::Backward));
   all.push_back(addRmsNorm({8192, 4096}));
   return all;
 }
@@ -231,6 +235,7 @@ int main(int argc, char **argv) {
           ->Arg(2)
           ->Unit(benchmark::kMillisecond)
           ->UseRealTime();
+  bench::registerDnnlPeers();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

@@ -42,8 +42,10 @@ LogicalResult mlir::norm::splitNormalize(RewriterBase &rewriter,
       rewriter, loc, xType, op.getX(), mean, moments.getVar(), op.getScale(),
       op.getBias(), op.getReduceAttr(), op.getParamsAttr(), op.getGroupsAttr(),
       op.getEpsilonAttr(), op.getZeroCenteredScaleAttr());
-  for (NamedAttribute attr : op->getDiscardableAttrs())
+  for (NamedAttribute attr : op->getDiscardableAttrs()) {
     apply->setAttr(attr.getName(), attr.getValue());
+    moments->setAttr(attr.getName(), attr.getValue());
+  }
   SmallVector<Value> results{apply.getY()};
   if (!op.getStats().empty()) {
     results.push_back(moments.getMean());

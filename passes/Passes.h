@@ -27,7 +27,7 @@ namespace norm {
 
 /// norm.normalize (without running statistics) -> norm.moments +
 /// norm.apply (+ norm.rstd for saved statistics). Discardable attributes
-/// (a norm.cpu_schedule) move to the apply.
+/// (a norm.cpu_schedule) move to the moments and the apply.
 LogicalResult splitNormalize(RewriterBase &rewriter, NormalizeOp op);
 
 #define GEN_PASS_REGISTRATION

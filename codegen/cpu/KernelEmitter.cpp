@@ -100,7 +100,7 @@ void KernelEmitter::storeF32(Value value, Value buffer, Value at) {
     return;
   }
   auto store = vector::StoreOp::create(b, loc, value, buffer, at);
-  if (streaming && buffer == buf.y) {
+  if (streaming && buffer == streamedOutput()) {
     int64_t bytes = cast<VectorType>(value.getType()).getNumElements() *
                     element.getIntOrFloatBitWidth() / 8;
     store.setNontemporal(true);
@@ -137,7 +137,8 @@ void KernelEmitter::forOutputVectors(Value lb, Value ub, Value yOffset,
   int64_t width = schedule.getVectorWidth();
   int64_t elementBytes = plan.dataType.getIntOrFloatBitWidth() / 8;
   int64_t vectorBytes = width * elementBytes;
-  Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buf.y);
+  Value base =
+      memref::ExtractAlignedPointerAsIndexOp::create(b, loc, streamedOutput());
   Value start = add(base, mul(add(yOffset, lb), elementBytes));
   Value misaligned = rem(start, vectorBytes);
   Value peel =

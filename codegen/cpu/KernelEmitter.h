@@ -80,6 +80,9 @@ public:
   /// scalar tail.
   void forOutputVectors(Value lb, Value ub, Value yOffset,
                         function_ref<void(Value, int64_t)> body);
+  /// The output that forOutputVectors aligns and streams: y, or dx in a
+  /// backward kernel.
+  Value streamedOutput() const { return plan.backward ? buf.dx : buf.y; }
 
   /// sum over i in [base, base + len) of term(loadInput(i)) as f32, with
   /// `unroll` independent vector accumulators.

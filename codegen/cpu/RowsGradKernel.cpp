@@ -190,26 +190,27 @@ struct RowsGrad {
     forChunks(slabBase, m, [&](Value base, Value p) {
       Value chunkScale =
           (!perElement && plan.hasScale) ? k.loadScale(p, 1) : Value();
-      k.forVectors(k.index(0), k.index(chunkLen), [&](Value i, int64_t w) {
-        Value at = k.add(base, i);
-        Value pi = k.add(p, i);
-        auto [xhat, h] = xhatAndH(st, at, pi, w);
-        Value g = chunkScale ? mul(h, k.splat(chunkScale, w)) : h;
-        Value d = g;
-        if (plan.batchStats) {
-          d = sub(d, k.splat(st.meanG, w));
-          d = sub(d, mul(xhat, k.splat(st.meanGX, w)));
-        }
-        k.storeF32(mul(d, k.splat(st.rstd, w)), k.buf.dx, at);
-        if (plan.paramGrads && perElement) {
-          Value dy = k.loadF32(k.buf.dy, at, w);
-          Value row = k.add(k.mul(run, plan.paramCount), pi);
-          k.storeF32(math::FmaOp::create(b, loc, dy, xhat,
-                                         k.loadF32(partScale, row, w)),
-                     partScale, row);
-          k.storeF32(add(k.loadF32(partBias, row, w), dy), partBias, row);
-        }
-      });
+      k.forOutputVectors(
+          k.index(0), k.index(chunkLen), base, [&](Value i, int64_t w) {
+            Value at = k.add(base, i);
+            Value pi = k.add(p, i);
+            auto [xhat, h] = xhatAndH(st, at, pi, w);
+            Value g = chunkScale ? mul(h, k.splat(chunkScale, w)) : h;
+            Value d = g;
+            if (plan.batchStats) {
+              d = sub(d, k.splat(st.meanG, w));
+              d = sub(d, mul(xhat, k.splat(st.meanGX, w)));
+            }
+            k.storeF32(mul(d, k.splat(st.rstd, w)), k.buf.dx, at);
+            if (plan.paramGrads && perElement) {
+              Value dy = k.loadF32(k.buf.dy, at, w);
+              Value row = k.add(k.mul(run, plan.paramCount), pi);
+              k.storeF32(math::FmaOp::create(b, loc, dy, xhat,
+                                             k.loadF32(partScale, row, w)),
+                         partScale, row);
+              k.storeF32(add(k.loadF32(partBias, row, w), dy), partBias, row);
+            }
+          });
     });
   }
 
