@@ -20,11 +20,13 @@
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/Linker/Linker.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/Transforms/Utils/ModuleUtils.h"
 
 using namespace mlir;
 using namespace mlir::norm;
@@ -193,6 +195,35 @@ mlir::norm::createHostTargetMachine() {
   return builder->createTargetMachine();
 }
 
+/// Defines compiler-rt's `__truncsfbf2` (f32 -> bf16, round to nearest
+/// even, quiet NaN) in `module`. x86 without AVX512-BF16 lowers scalar bf16
+/// arithmetic and selects through it, and neither the JIT nor a normc
+/// shared library links compiler-rt (Debian's libgcc has no bf16 helpers).
+/// Integer ops only, and `optnone`, so the body cannot call itself.
+static void defineTruncSFBF2(llvm::Module &module) {
+  llvm::LLVMContext &ctx = module.getContext();
+  if (module.getFunction("__truncsfbf2"))
+    return;
+  auto *type = llvm::FunctionType::get(llvm::Type::getBFloatTy(ctx),
+                                       {llvm::Type::getFloatTy(ctx)}, false);
+  auto *fn = llvm::Function::Create(type, llvm::GlobalValue::WeakODRLinkage,
+                                    "__truncsfbf2", module);
+  fn->setVisibility(llvm::GlobalValue::HiddenVisibility);
+  fn->addFnAttr(llvm::Attribute::NoInline);
+  fn->addFnAttr(llvm::Attribute::OptimizeNone);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", fn));
+  llvm::Value *x = fn->getArg(0);
+  llvm::Value *bits = b.CreateBitCast(x, b.getInt32Ty());
+  llvm::Value *lsb = b.CreateAnd(b.CreateLShr(bits, 16), 1);
+  llvm::Value *rounded =
+      b.CreateAdd(bits, b.CreateAdd(lsb, b.getInt32(0x7FFF)));
+  llvm::Value *high = b.CreateTrunc(b.CreateLShr(rounded, 16), b.getInt16Ty());
+  llvm::Value *result =
+      b.CreateSelect(b.CreateFCmpUNO(x, x), b.getInt16(0x7FC0), high);
+  b.CreateRet(b.CreateBitCast(result, llvm::Type::getBFloatTy(ctx)));
+  llvm::appendToUsed(module, {fn});
+}
+
 FailureOr<CompiledGraph>
 mlir::norm::compileGraph(ModuleOp graph, const CompileOptions &options) {
   registerBuiltinDialectTranslation(*graph.getContext());
@@ -215,6 +246,7 @@ mlir::norm::compileGraph(ModuleOp graph, const CompileOptions &options) {
     else if (llvm::Linker::linkModules(*result.module, std::move(llvmModule)))
       return graph.emitError("linking the entries of both modes failed");
   }
+  defineTruncSFBF2(*result.module);
   auto tm = createHostTargetMachine();
   if (!tm)
     return graph.emitError("no target machine for the host: ")

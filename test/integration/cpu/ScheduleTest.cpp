@@ -198,3 +198,25 @@ INSTANTIATE_TEST_SUITE_P(
                      true}),
     [](const auto &info) { return info.param.name; });
 } // namespace
+
+/// Scalar bf16 arithmetic (a residual add on an odd shape, outside any
+/// kernel) is legalized by x86 through compiler-rt's __truncsfbf2, which
+/// normc defines in every module: it compiles, links and rounds correctly.
+TEST(Bf16, ScalarArithmeticNeedsNoCompilerRt) {
+  ref::Shape shape{5, 7};
+  std::string x = tensorType(shape, DType::BF16);
+  std::string source = "func.func @f(%a: " + x + ", %b: " + x + ") -> " + x +
+                       " {\n  %s = norm.add %a, %b : " + x +
+                       "\n  return %s : " + x + "\n}\n";
+  std::mt19937_64 rng(3);
+  Input a = randomInput(rng, shape, DType::BF16);
+  Input b = randomInput(rng, shape, DType::BF16);
+  std::unique_ptr<Session> session = compileSession(source, {"infer"});
+  ASSERT_TRUE(session);
+  auto out = run(*session, {&a, &b});
+  ASSERT_EQ(out.size(), 1u);
+  std::vector<double> want(a.values.size());
+  for (size_t i = 0; i < want.size(); ++i)
+    want[i] = a.values[i] + b.values[i];
+  expectClose(out[0], want, toleranceFor(DType::BF16), "a + b");
+}
