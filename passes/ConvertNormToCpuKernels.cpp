@@ -213,11 +213,13 @@ LogicalResult convertGrad(IRRewriter &rewriter, NormalizeGradOp grad) {
   std::optional<KernelPlan> plan =
       planNormalization(grad.getSpec(), xType, grad.getScale(), grad.getBias(),
                         getElementTypeOrSelf(grad.getRstd().getType()));
-  if (!plan || grad.getFromOutput() || schedule.getKernel() != CpuKernel::rows)
+  if (!plan || grad.getFromOutput() ||
+      (schedule.getKernel() == CpuKernel::channels_last &&
+       !channelsLastGradSupported(*plan)))
     return grad.emitOpError(
         "has a norm.cpu_schedule but no CPU kernel can run it (backward "
-        "kernels: rows structure, f16/bf16/f32 data with f32 statistics, "
-        "not from_output)");
+        "kernels: f16/bf16/f32 data with f32 statistics, not from_output, "
+        "per-channel parameters for channels_last)");
   plan->backward = true;
   plan->batchStats = grad.getBatchStats();
   plan->paramGrads = !grad.getParamGrads().empty();

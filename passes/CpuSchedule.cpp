@@ -29,7 +29,7 @@ struct NormCpuSchedulePass
 
   void schedule(Operation *op, const NormSpec &spec, Value x, Value scale,
                 Value bias, Type statsElement, int64_t width,
-                int64_t threadCount, bool rowsOnly = false) {
+                int64_t threadCount, bool backward = false) {
     if (op->hasAttr(kCpuScheduleAttrName))
       return;
     std::optional<KernelPlan> plan = planNormalization(
@@ -38,7 +38,10 @@ struct NormCpuSchedulePass
       return;
     CpuScheduleAttr attr =
         chooseCpuSchedule(op->getContext(), *plan, width, threadCount);
-    if (attr && (!rowsOnly || attr.getKernel() == CpuKernel::rows))
+    if (attr && backward && attr.getKernel() == CpuKernel::channels_last &&
+        !channelsLastGradSupported(*plan))
+      return;
+    if (attr)
       op->setAttr(kCpuScheduleAttrName, attr);
   }
 
@@ -58,13 +61,12 @@ struct NormCpuSchedulePass
                  spec.getStatsElementType(x.getElementType()), width,
                  threadCount);
       } else if (auto grad = dyn_cast<NormalizeGradOp>(op)) {
-        // Backward kernels exist for the rows structure only; the memory-
-        // saving form keeps the linalg lowering.
+        // The memory-saving form keeps the linalg lowering.
         if (grad.getFromOutput())
           return;
         schedule(op, grad.getSpec(), grad.getX(), grad.getScale(),
                  grad.getBias(), getElementTypeOrSelf(grad.getRstd().getType()),
-                 width, threadCount, /*rowsOnly=*/true);
+                 width, threadCount, /*backward=*/true);
       } else if (auto moments = dyn_cast<MomentsOp>(op)) {
         // Used when no apply of the same input takes the statistics over
         // (a backward pass recomputing them).

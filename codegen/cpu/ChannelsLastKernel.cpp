@@ -32,8 +32,9 @@ struct ChannelsLast {
   Location loc;
   const KernelView &v;
   int64_t channels, chunks, rowsPerChunk;
-  Value sum1, sum2;          // f64 [outer * chunks * channels]
-  Value coefM, coefA, coefC; // f32 [outer * channels]
+  Value sum1, sum2; // f64 [outer * chunks * channels]
+  // f32 [outer * channels]: forward mean, a, c; backward b, a, c.
+  Value coefM, coefA, coefC;
 
   explicit ChannelsLast(KernelEmitter &k)
       : k(k), b(k.b), loc(k.loc), v(k.plan.view), channels(v.mid * v.inner),
@@ -76,13 +77,41 @@ struct ChannelsLast {
     return k.loadInput(k.add(rowBase(o, k.index(0)), c), width);
   }
 
-  void partialSums();
+  /// The two per-element terms summed per channel: (x - shift, its square)
+  /// forward, (dy, dy * xhat) backward.
+  using Terms = function_ref<std::pair<Value, Value>(Value o, Value at, Value c,
+                                                     int64_t)>;
+  void partialSums(Terms terms);
+  /// Allocates the three per-channel coefficient buffers and opens a
+  /// parallel loop over the statistics; returns its index, with the builder
+  /// inside the loop.
+  Value beginStatistics() {
+    coefM = stackBuffer(v.outer * channels, b.getF32Type());
+    coefA = stackBuffer(v.outer * channels, b.getF32Type());
+    coefC = stackBuffer(v.outer * channels, b.getF32Type());
+    auto parallel = scf::ParallelOp::create(b, loc, ValueRange{k.index(0)},
+                                            ValueRange{k.index(v.numStats())},
+                                            ValueRange{k.index(1)});
+    b.setInsertionPointToStart(parallel.getBody());
+    return parallel.getInductionVars()[0];
+  }
   void statistics();
   void coefficients(Value o, Value m, Value mean, Value rstd);
+  /// body(element, coefficient index, width) over every output element,
+  /// parallel over (o, row chunk), vectors across channels.
+  void
+  forOutputElements(function_ref<void(Value at, Value coef, int64_t w)> body);
   void output();
+
+  // Backward (norm.normalize_grad); see emitChannelsLastGradKernel.
+  Value gradMean, gradRstd; // f32 [outer * channels]: the stats per channel
+  void spreadStatistics();
+  void gradientCoefficients();
+  void gradientOutput();
+  void parameterGradients();
 };
 
-void ChannelsLast::partialSums() {
+void ChannelsLast::partialSums(Terms terms) {
   sum1 = stackBuffer(v.outer * chunks * channels, b.getF64Type());
   sum2 = stackBuffer(v.outer * chunks * channels, b.getF64Type());
   // The f32 block accumulators of every chunk live outside the parallel
@@ -123,12 +152,11 @@ void ChannelsLast::partialSums() {
       b.setInsertionPointToStart(rows.getBody());
       Value base = rowBase(o, rows.getInductionVar());
       k.forVectors(k.index(0), k.index(channels), [&](Value c, int64_t w) {
-        Value d = arith::SubFOp::create(b, loc, k.loadInput(k.add(base, c), w),
-                                        shift(o, c, w));
-        Value s1 = arith::AddFOp::create(b, loc, k.loadF32(acc1, c, w), d);
-        Value s2 = math::FmaOp::create(b, loc, d, d, k.loadF32(acc2, c, w));
-        k.storeF32(s1, acc1, c);
-        k.storeF32(s2, acc2, c);
+        auto [t1, t2] = terms(o, k.add(base, c), c, w);
+        k.storeF32(arith::AddFOp::create(b, loc, k.loadF32(acc1, c, w), t1),
+                   acc1, c);
+        k.storeF32(arith::AddFOp::create(b, loc, k.loadF32(acc2, c, w), t2),
+                   acc2, c);
       });
     }
     auto fold = loop(k.index(0), k.index(channels), 1);
@@ -164,15 +192,8 @@ void ChannelsLast::coefficients(Value o, Value m, Value mean, Value rstd) {
 }
 
 void ChannelsLast::statistics() {
-  coefM = stackBuffer(v.outer * channels, b.getF32Type());
-  coefA = stackBuffer(v.outer * channels, b.getF32Type());
-  coefC = stackBuffer(v.outer * channels, b.getF32Type());
-  auto parallel = scf::ParallelOp::create(b, loc, ValueRange{k.index(0)},
-                                          ValueRange{k.index(v.numStats())},
-                                          ValueRange{k.index(1)});
   OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(parallel.getBody());
-  Value g = parallel.getInductionVars()[0];
+  Value g = beginStatistics();
   Value o = k.div(g, v.mid), m = k.rem(g, v.mid);
   Value mean, var;
   if (!k.plan.computeStats) {
@@ -253,30 +274,187 @@ void ChannelsLast::statistics() {
   coefficients(o, m, mean, k.rstdOf(var));
 }
 
-void ChannelsLast::output() {
+void ChannelsLast::forOutputElements(
+    function_ref<void(Value at, Value coef, int64_t w)> body) {
   forRowChunks([&](Value o, Value first, Value end) {
     auto rows = loop(first, end, 1);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(rows.getBody());
     Value base = rowBase(o, rows.getInductionVar());
     Value coefBase = k.mul(o, channels);
-    k.forOutputVectors(
-        k.index(0), k.index(channels), base, [&](Value c, int64_t w) {
-          Value at = k.add(coefBase, c);
-          Value x = arith::SubFOp::create(
-              b, loc, k.loadInput(k.add(base, c), w), k.loadF32(coefM, at, w));
-          Value y = math::FmaOp::create(b, loc, x, k.loadF32(coefA, at, w),
-                                        k.loadF32(coefC, at, w));
-          k.storeOutput(y, k.add(base, c));
-        });
+    k.forOutputVectors(k.index(0), k.index(channels), base,
+                       [&](Value c, int64_t w) {
+                         body(k.add(base, c), k.add(coefBase, c), w);
+                       });
+  });
+}
+
+void ChannelsLast::output() {
+  forOutputElements([&](Value at, Value coef, int64_t w) {
+    Value x = arith::SubFOp::create(b, loc, k.loadInput(at, w),
+                                    k.loadF32(coefM, coef, w));
+    Value y = math::FmaOp::create(b, loc, x, k.loadF32(coefA, coef, w),
+                                  k.loadF32(coefC, coef, w));
+    k.storeOutput(y, at);
   });
 }
 } // namespace
 
+/// Per-channel copies of the saved statistics (mean, rstd).
+void ChannelsLast::spreadStatistics() {
+  gradMean = stackBuffer(v.outer * channels, b.getF32Type());
+  gradRstd = stackBuffer(v.outer * channels, b.getF32Type());
+  auto stats = loop(k.index(0), k.index(v.numStats()), 1);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(stats.getBody());
+  Value g = stats.getInductionVar();
+  Value mean =
+      k.plan.spec.center ? k.loadF32(k.buf.meanIn, g, 1) : k.f32Constant(0, 1);
+  Value rstd = k.loadF32(k.buf.rstdIn, g, 1);
+  Value first =
+      k.add(k.mul(k.div(g, v.mid), channels), k.mul(k.rem(g, v.mid), v.inner));
+  auto inner = loop(first, k.add(first, k.index(v.inner)), 1);
+  b.setInsertionPointToStart(inner.getBody());
+  memref::StoreOp::create(b, loc, mean, gradMean, inner.getInductionVar());
+  memref::StoreOp::create(b, loc, rstd, gradRstd, inner.getInductionVar());
+}
+
+/// Per statistic: E[g], E[g * xhat] from the per-channel sums of dy and
+/// dy * xhat (g = dy * scale); then per channel dx = a dy + b (x - mean) + c
+/// with a = rstd scale, b = -rstd^2 E[g xhat], c = -rstd E[g].
+void ChannelsLast::gradientCoefficients() {
+  OpBuilder::InsertionGuard guard(b);
+  Value g = beginStatistics();
+  Value o = k.div(g, v.mid), m = k.rem(g, v.mid);
+  Value first = k.add(k.mul(o, channels), k.mul(m, v.inner));
+  auto scaleAt = [&](Value s) {
+    return k.plan.hasScale
+               ? k.loadScale(k.add(k.mul(m, v.paramMidStride), s), 1)
+               : k.f32Constant(1, 1);
+  };
+  auto sums = loop(k.index(0), k.index(v.inner), 1, ValueRange{f64(0), f64(0)});
+  {
+    OpBuilder::InsertionGuard loopGuard(b);
+    b.setInsertionPointToStart(sums.getBody());
+    Value s = sums.getInductionVar();
+    Value c = k.add(k.mul(m, v.inner), s);
+    auto chunkLoop =
+        loop(k.index(0), k.index(chunks), 1, ValueRange{f64(0), f64(0)});
+    {
+      OpBuilder::InsertionGuard chunkGuard(b);
+      b.setInsertionPointToStart(chunkLoop.getBody());
+      Value at = k.add(
+          k.mul(k.add(k.mul(o, chunks), chunkLoop.getInductionVar()), channels),
+          c);
+      scf::YieldOp::create(
+          b, loc,
+          ValueRange{
+              arith::AddFOp::create(b, loc, chunkLoop.getRegionIterArgs()[0],
+                                    memref::LoadOp::create(b, loc, sum1, at)),
+              arith::AddFOp::create(b, loc, chunkLoop.getRegionIterArgs()[1],
+                                    memref::LoadOp::create(b, loc, sum2, at))});
+    }
+    Value scale =
+        arith::ExtFOp::create(b, loc, b.getF64Type(), scaleAt(s)).getResult();
+    scf::YieldOp::create(
+        b, loc,
+        ValueRange{math::FmaOp::create(b, loc, scale, chunkLoop.getResult(0),
+                                       sums.getRegionIterArgs()[0]),
+                   math::FmaOp::create(b, loc, scale, chunkLoop.getResult(1),
+                                       sums.getRegionIterArgs()[1])});
+  }
+  auto expectation = [&](Value sum) -> Value {
+    if (!k.plan.batchStats)
+      return k.f32Constant(0, 1);
+    Value mean64 = arith::DivFOp::create(b, loc, sum, f64(double(v.count())));
+    return arith::TruncFOp::create(b, loc, b.getF32Type(), mean64);
+  };
+  Value meanG =
+      k.plan.spec.center ? expectation(sums.getResult(0)) : k.f32Constant(0, 1);
+  Value meanGX = expectation(sums.getResult(1));
+  Value rstd = k.loadF32(k.buf.rstdIn, g, 1);
+  Value negRstd = arith::NegFOp::create(b, loc, rstd);
+  Value bCoef = arith::MulFOp::create(
+      b, loc, arith::MulFOp::create(b, loc, negRstd, rstd), meanGX);
+  Value cCoef = arith::MulFOp::create(b, loc, negRstd, meanG);
+  auto inner = loop(k.index(0), k.index(v.inner), 1);
+  b.setInsertionPointToStart(inner.getBody());
+  Value s = inner.getInductionVar();
+  Value at = k.add(first, s);
+  memref::StoreOp::create(
+      b, loc, arith::MulFOp::create(b, loc, rstd, scaleAt(s)), coefA, at);
+  memref::StoreOp::create(b, loc, bCoef, coefM, at);
+  memref::StoreOp::create(b, loc, cCoef, coefC, at);
+}
+
+void ChannelsLast::gradientOutput() {
+  forOutputElements([&](Value at, Value coef, int64_t w) {
+    Value centered = arith::SubFOp::create(b, loc, k.loadF32(k.buf.x, at, w),
+                                           k.loadF32(gradMean, coef, w));
+    Value dx = math::FmaOp::create(
+        b, loc, k.loadF32(k.buf.dy, at, w), k.loadF32(coefA, coef, w),
+        math::FmaOp::create(b, loc, centered, k.loadF32(coefM, coef, w),
+                            k.loadF32(coefC, coef, w)));
+    k.storeF32(dx, k.buf.dx, at);
+  });
+}
+
+/// dscale[c] = sum of dy * xhat, dbias[c] = sum of dy over every o and row
+/// chunk (parameters are per channel here).
+void ChannelsLast::parameterGradients() {
+  auto parallel = scf::ParallelOp::create(b, loc, ValueRange{k.index(0)},
+                                          ValueRange{k.index(channels)},
+                                          ValueRange{k.index(1)});
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(parallel.getBody());
+  Value c = parallel.getInductionVars()[0];
+  auto parts = loop(k.index(0), k.index(v.outer * chunks), 1,
+                    ValueRange{f64(0), f64(0)});
+  {
+    OpBuilder::InsertionGuard loopGuard(b);
+    b.setInsertionPointToStart(parts.getBody());
+    Value at = k.add(k.mul(parts.getInductionVar(), channels), c);
+    scf::YieldOp::create(
+        b, loc,
+        ValueRange{
+            arith::AddFOp::create(b, loc, parts.getRegionIterArgs()[0],
+                                  memref::LoadOp::create(b, loc, sum2, at)),
+            arith::AddFOp::create(b, loc, parts.getRegionIterArgs()[1],
+                                  memref::LoadOp::create(b, loc, sum1, at))});
+  }
+  k.storeF32(parts.getResult(0), k.buf.dscale, c);
+  k.storeF32(parts.getResult(1), k.buf.dbias, c);
+}
+
+void mlir::norm::emitChannelsLastGradKernel(KernelEmitter &k) {
+  ChannelsLast kernel(k);
+  kernel.spreadStatistics();
+  kernel.partialSums([&](Value o, Value at, Value c, int64_t w) {
+    Value coef = k.add(k.mul(o, kernel.channels), c);
+    Value xhat = arith::MulFOp::create(
+        k.b, k.loc,
+        arith::SubFOp::create(k.b, k.loc, k.loadF32(k.buf.x, at, w),
+                              k.loadF32(kernel.gradMean, coef, w)),
+        k.loadF32(kernel.gradRstd, coef, w));
+    Value dy = k.loadF32(k.buf.dy, at, w);
+    return std::pair<Value, Value>(dy,
+                                   arith::MulFOp::create(k.b, k.loc, dy, xhat));
+  });
+  kernel.gradientCoefficients();
+  kernel.gradientOutput();
+  if (k.plan.paramGrads)
+    kernel.parameterGradients();
+}
+
 void mlir::norm::emitChannelsLastKernel(KernelEmitter &k) {
   ChannelsLast kernel(k);
   if (k.plan.computeStats)
-    kernel.partialSums();
+    kernel.partialSums([&](Value o, Value at, Value c, int64_t w) {
+      Value d = arith::SubFOp::create(k.b, k.loc, k.loadInput(at, w),
+                                      kernel.shift(o, c, w));
+      return std::pair<Value, Value>(d,
+                                     arith::MulFOp::create(k.b, k.loc, d, d));
+    });
   kernel.statistics();
   if (!k.plan.statsOnly)
     kernel.output();

@@ -20,8 +20,10 @@ using namespace mlir;
 using namespace mlir::norm;
 
 void KernelEmitter::emit() {
-  if (plan.backward)
+  if (plan.backward && schedule.getKernel() == CpuKernel::rows)
     emitRowsGradKernel(*this);
+  else if (plan.backward)
+    emitChannelsLastGradKernel(*this);
   else if (schedule.getKernel() == CpuKernel::rows)
     emitRowsKernel(*this);
   else

@@ -102,6 +102,8 @@ void emitRowsKernel(KernelEmitter &k);
 void emitChannelsLastKernel(KernelEmitter &k);
 /// The backward of the rows structure (norm.normalize_grad).
 void emitRowsGradKernel(KernelEmitter &k);
+/// The backward of the channels_last structure (per-channel parameters).
+void emitChannelsLastGradKernel(KernelEmitter &k);
 
 } // namespace norm
 } // namespace mlir

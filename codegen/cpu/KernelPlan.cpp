@@ -139,6 +139,14 @@ std::optional<KernelPlan> mlir::norm::planNormalization(const NormSpec &spec,
   return plan;
 }
 
+bool mlir::norm::channelsLastGradSupported(const KernelPlan &plan) {
+  const KernelView &v = plan.view;
+  bool perChannel = v.paramInnerDiv == 1 &&
+                    (v.paramMidStride == v.inner || v.mid == 1) &&
+                    plan.paramCount == v.mid * v.inner;
+  return perChannel || (!plan.hasScale && !plan.hasBias);
+}
+
 int64_t mlir::norm::hostVectorWidth() {
   llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
   if (features.lookup("avx512f"))

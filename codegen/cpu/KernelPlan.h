@@ -74,6 +74,10 @@ std::optional<KernelPlan> planNormalization(const NormSpec &spec,
                                             RankedTensorType x, Value scale,
                                             Value bias, Type statsElement);
 
+/// True when the channels_last backward kernel can run `plan`: parameters,
+/// if any, are per channel of the innermost [mid, inner] extent.
+bool channelsLastGradSupported(const KernelPlan &plan);
+
 /// The cost model: the schedule of `plan` on the host CPU with
 /// `vectorWidth` f32 lanes and `threads` hardware threads.
 CpuScheduleAttr chooseCpuSchedule(MLIRContext *ctx, const KernelPlan &plan,

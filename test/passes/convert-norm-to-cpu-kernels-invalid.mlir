@@ -20,9 +20,9 @@ func.func @params_inside_run(%x: tensor<2x3x3x10xf32>, %w: tensor<10xf32>) -> te
 
 // -----
 
-// Backward kernels have the rows structure only.
-func.func @grad_channels_last(%dy: tensor<4x3x16xf32>, %x: tensor<4x3x16xf32>, %mean: tensor<16xf32>, %rstd: tensor<16xf32>) -> tensor<4x3x16xf32> {
-  // expected-error @+1 {{has a norm.cpu_schedule but no CPU kernel can run it (backward kernels: rows structure}}
-  %dx = norm.normalize_grad %dy, %x over [0, 1] mean(%mean) rstd(%rstd) params [2] {norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 8, unroll = 1, row_chunks = 2, block = 256, nontemporal = false>} : (tensor<4x3x16xf32>, tensor<4x3x16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<4x3x16xf32>
-  return %dx : tensor<4x3x16xf32>
+// The memory-saving backward (from_output) has no CPU kernel.
+func.func @grad_from_output(%dy: tensor<4x64xf32>, %y: tensor<4x64xf32>, %rstd: tensor<4xf32>, %w: tensor<64xf32>) -> tensor<4x64xf32> {
+  // expected-error @+1 {{has a norm.cpu_schedule but no CPU kernel can run it (backward kernels: f16/bf16/f32 data with f32 statistics, not from_output, per-channel parameters for channels_last)}}
+  %dx = norm.normalize_grad %dy, %y over [1] rstd(%rstd) params [1] scale(%w) {from_output, center = false, norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 2, block = 4096, nontemporal = false>} : (tensor<4x64xf32>, tensor<4x64xf32>, tensor<4xf32>, tensor<64xf32>) -> tensor<4x64xf32>
+  return %dx : tensor<4x64xf32>
 }

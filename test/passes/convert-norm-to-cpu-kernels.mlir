@@ -104,3 +104,23 @@ func.func @layer_norm_grad(%dy: tensor<8x64xf32>, %x: tensor<8x64xf32>, %mean: t
   %dx, %dw, %db = norm.normalize_grad %dy, %x over [1] mean(%mean) rstd(%rstd) params [1] scale(%w) {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 2, block = 4096, nontemporal = false>} : (tensor<8x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8xf32>, tensor<64xf32>) -> (tensor<8x64xf32>, tensor<64xf32>, tensor<64xf32>)
   return %dx, %dw, %db : tensor<8x64xf32>, tensor<64xf32>, tensor<64xf32>
 }
+
+// -----
+
+// The channels_last backward: per-channel sums of dy and dy * xhat over row
+// chunks, per-statistic coefficients, then dx = a dy + b (x - mean) + c and
+// the per-channel parameter gradients.
+// CHECK-LABEL: func.func @batch_norm_grad_nhwc
+// CHECK-NOT: norm.normalize_grad
+// CHECK: memref.alloca() : memref<32xf64>
+// CHECK: scf.parallel
+// CHECK: vector.load {{.*}} : memref<512xf32>, vector<8xf32>
+// CHECK: scf.parallel
+// CHECK: arith.negf
+// CHECK: scf.parallel
+// CHECK: math.fma {{.*}} : vector<8xf32>
+// CHECK: scf.parallel
+func.func @batch_norm_grad_nhwc(%dy: tensor<2x4x4x16xf32>, %x: tensor<2x4x4x16xf32>, %mean: tensor<16xf32>, %rstd: tensor<16xf32>, %w: tensor<16xf32>) -> (tensor<2x4x4x16xf32>, tensor<16xf32>, tensor<16xf32>) {
+  %dx, %dw, %db = norm.normalize_grad %dy, %x over [0, 1, 2] mean(%mean) rstd(%rstd) params [3] scale(%w) {norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 8, unroll = 1, row_chunks = 2, block = 256, nontemporal = false>} : (tensor<2x4x4x16xf32>, tensor<2x4x4x16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>) -> (tensor<2x4x4x16xf32>, tensor<16xf32>, tensor<16xf32>)
+  return %dx, %dw, %db : tensor<2x4x4x16xf32>, tensor<16xf32>, tensor<16xf32>
+}
