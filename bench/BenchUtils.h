@@ -16,9 +16,9 @@
 
 namespace normc::bench {
 
-/// Copy bandwidth in GB/s (bytes read + bytes written per second) of
-/// `threads` threads over 256 MiB, best of several runs; measured once per
-/// thread count and cached.
+/// STREAM copy bandwidth in GB/s (bytes read + bytes written per second) of
+/// `threads` OpenMP threads over 256 MiB with streaming stores, best of
+/// several runs; measured once per thread count and cached.
 double copyBandwidth(int threads);
 
 /// Sets `GB/s` (minimal traffic: `bytes` per iteration) and `%probe`
