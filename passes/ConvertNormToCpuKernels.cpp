@@ -248,6 +248,16 @@ LogicalResult convertGrad(IRRewriter &rewriter, NormalizeGradOp grad) {
   return success();
 }
 
+/// The ops of type OpT under `root` that carry a norm.cpu_schedule.
+template <typename OpT> SmallVector<OpT> scheduledOps(Operation *root) {
+  SmallVector<OpT> ops;
+  root->walk([&](OpT op) {
+    if (op->hasAttr(kCpuScheduleAttrName))
+      ops.push_back(op);
+  });
+  return ops;
+}
+
 struct ConvertNormToCpuKernelsPass
     : public norm::impl::ConvertNormToCpuKernelsPassBase<
           ConvertNormToCpuKernelsPass> {
@@ -288,22 +298,11 @@ struct ConvertNormToCpuKernelsPass
       if (failed(convert(rewriter, match)))
         return signalPassFailure();
 
-    SmallVector<MomentsOp> moments;
-    getOperation()->walk([&](MomentsOp op) {
-      if (op->hasAttr(kCpuScheduleAttrName))
-        moments.push_back(op);
-    });
-    for (MomentsOp op : moments)
+    for (MomentsOp op : scheduledOps<MomentsOp>(getOperation()))
       if (failed(convertMoments(rewriter, op)))
         return signalPassFailure();
-
-    SmallVector<NormalizeGradOp> grads;
-    getOperation()->walk([&](NormalizeGradOp op) {
-      if (op->hasAttr(kCpuScheduleAttrName))
-        grads.push_back(op);
-    });
-    for (NormalizeGradOp grad : grads)
-      if (failed(convertGrad(rewriter, grad)))
+    for (NormalizeGradOp op : scheduledOps<NormalizeGradOp>(getOperation()))
+      if (failed(convertGrad(rewriter, op)))
         return signalPassFailure();
   }
 };

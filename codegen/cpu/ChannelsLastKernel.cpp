@@ -89,11 +89,7 @@ struct ChannelsLast {
     coefM = stackBuffer(v.outer * channels, b.getF32Type());
     coefA = stackBuffer(v.outer * channels, b.getF32Type());
     coefC = stackBuffer(v.outer * channels, b.getF32Type());
-    auto parallel = scf::ParallelOp::create(b, loc, ValueRange{k.index(0)},
-                                            ValueRange{k.index(v.numStats())},
-                                            ValueRange{k.index(1)});
-    b.setInsertionPointToStart(parallel.getBody());
-    return parallel.getInductionVars()[0];
+    return k.beginParallel(v.numStats());
   }
   void statistics();
   void coefficients(Value o, Value m, Value mean, Value rstd);
@@ -402,12 +398,8 @@ void ChannelsLast::gradientOutput() {
 /// dscale[c] = sum of dy * xhat, dbias[c] = sum of dy over every o and row
 /// chunk (parameters are per channel here).
 void ChannelsLast::parameterGradients() {
-  auto parallel = scf::ParallelOp::create(b, loc, ValueRange{k.index(0)},
-                                          ValueRange{k.index(channels)},
-                                          ValueRange{k.index(1)});
   OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(parallel.getBody());
-  Value c = parallel.getInductionVars()[0];
+  Value c = k.beginParallel(channels);
   auto parts = loop(k.index(0), k.index(v.outer * chunks), 1,
                     ValueRange{f64(0), f64(0)});
   {

@@ -116,6 +116,14 @@ void KernelEmitter::storeOutput(Value y, Value at) {
   storeF32(y, buf.y, at);
 }
 
+Value KernelEmitter::beginParallel(int64_t count) {
+  auto parallel =
+      scf::ParallelOp::create(b, loc, ValueRange{index(0)},
+                              ValueRange{index(count)}, ValueRange{index(1)});
+  b.setInsertionPointToStart(parallel.getBody());
+  return parallel.getInductionVars()[0];
+}
+
 void KernelEmitter::forVectors(Value lb, Value ub,
                                function_ref<void(Value, int64_t)> body) {
   int64_t width = schedule.getVectorWidth();

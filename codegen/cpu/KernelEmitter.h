@@ -70,6 +70,11 @@ public:
   void storeOutput(Value y, Value at);
   void storeF32(Value value, Value buffer, Value at);
 
+  /// Opens a 1-D scf.parallel over [0, count) (OpenMP later) and moves the
+  /// builder into its body; returns the induction variable. Callers keep an
+  /// InsertionGuard.
+  Value beginParallel(int64_t count);
+
   /// body(i, width) over [lb, ub): vectors of the schedule's width, then a
   /// scalar tail.
   void forVectors(Value lb, Value ub, function_ref<void(Value, int64_t)> body);

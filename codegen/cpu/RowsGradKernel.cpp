@@ -227,12 +227,8 @@ struct RowsGrad {
 
   /// dscale[p], dbias[p] = sums over the runs' partials.
   void reduceParamGrads() {
-    auto parallel = scf::ParallelOp::create(
-        b, loc, ValueRange{k.index(0)}, ValueRange{k.index(plan.paramCount)},
-        ValueRange{k.index(1)});
     OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(parallel.getBody());
-    Value p = parallel.getInductionVars()[0];
+    Value p = k.beginParallel(plan.paramCount);
     auto loop = scf::ForOp::create(b, loc, k.index(0), k.index(chunks),
                                    k.index(1), ValueRange{f64(0), f64(0)});
     {
@@ -260,13 +256,9 @@ struct RowsGrad {
       partScale = memref::AllocOp::create(b, loc, type);
       partBias = memref::AllocOp::create(b, loc, type);
     }
-    auto parallel = scf::ParallelOp::create(b, loc, ValueRange{k.index(0)},
-                                            ValueRange{k.index(chunks)},
-                                            ValueRange{k.index(1)});
     {
       OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(parallel.getBody());
-      Value run = parallel.getInductionVars()[0];
+      Value run = k.beginParallel(chunks);
       if (plan.paramGrads) {
         Value base = k.mul(run, plan.paramCount);
         k.forVectors(base, k.add(base, k.index(plan.paramCount)),

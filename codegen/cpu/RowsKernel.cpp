@@ -154,12 +154,8 @@ void mlir::norm::emitRowsKernel(KernelEmitter &k) {
   int64_t count = k.plan.view.numStats();
   int64_t chunks = std::min(k.schedule.getRowChunks(), count);
   int64_t perChunk = (count + chunks - 1) / chunks;
-  auto parallel = scf::ParallelOp::create(b, loc, ValueRange{k.index(0)},
-                                          ValueRange{k.index(chunks)},
-                                          ValueRange{k.index(1)});
   OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(parallel.getBody());
-  Value first = k.mul(parallel.getInductionVars()[0], perChunk);
+  Value first = k.mul(k.beginParallel(chunks), perChunk);
   Value end = k.min(k.add(first, k.index(perChunk)), k.index(count));
   auto loop = scf::ForOp::create(b, loc, first, end, k.index(1));
   {
