@@ -120,8 +120,11 @@ def Norm_CpuScheduleAttr : Norm_Attr<"CpuSchedule", "cpu_schedule"> {
     statistic are split into for parallelism (channels_last; partial sums
     with a shared shift are added), `block` the number of elements (rows:
     elements of a slab; channels_last: rows) summed in f32 before the block
-    sum is added to the f64 total, and `nontemporal` whether the output pass
-    streams its stores past the cache.
+    sum is added to the f64 total, `nontemporal` whether the output pass
+    streams its stores past the cache, and `prefetch` how many elements
+    ahead of its loads the streaming passes prefetch the inputs (0: none;
+    elided when 0). One slab ahead lets the next statistic's DRAM reads
+    overlap the current output stores.
 
     ```mlir
     #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4,
@@ -134,7 +137,8 @@ def Norm_CpuScheduleAttr : Norm_Attr<"CpuSchedule", "cpu_schedule"> {
     "int64_t":$unroll,
     "int64_t":$row_chunks,
     "int64_t":$block,
-    "bool":$nontemporal);
+    "bool":$nontemporal,
+    DefaultValuedParameter<"int64_t", "0">:$prefetch);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

@@ -105,7 +105,8 @@ LogicalResult RunningAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 LogicalResult
 CpuScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                         CpuKernel kernel, int64_t vectorWidth, int64_t unroll,
-                        int64_t rowChunks, int64_t block, bool nontemporal) {
+                        int64_t rowChunks, int64_t block, bool nontemporal,
+                        int64_t prefetch) {
   if (vectorWidth < 1 || vectorWidth > 64 || !llvm::isPowerOf2_64(vectorWidth))
     return emitError() << "vector_width must be a power of two in [1, 64], got "
                        << vectorWidth;
@@ -115,5 +116,7 @@ CpuScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "row_chunks must be positive, got " << rowChunks;
   if (block < 1)
     return emitError() << "block must be positive, got " << block;
+  if (prefetch < 0)
+    return emitError() << "prefetch must not be negative, got " << prefetch;
   return success();
 }

@@ -148,6 +148,8 @@ void ChannelsLast::partialSums(Terms terms) {
       b.setInsertionPointToStart(rows.getBody());
       Value base = rowBase(o, rows.getInductionVar());
       k.forVectors(k.index(0), k.index(channels), [&](Value c, int64_t w) {
+        if (w > 1)
+          k.prefetchInputs(k.add(base, c));
         auto [t1, t2] = terms(o, k.add(base, c), c, w);
         k.storeF32(arith::AddFOp::create(b, loc, k.loadF32(acc1, c, w), t1),
                    acc1, c);
@@ -280,6 +282,8 @@ void ChannelsLast::forOutputElements(
     Value coefBase = k.mul(o, channels);
     k.forOutputVectors(k.index(0), k.index(channels), base,
                        [&](Value c, int64_t w) {
+                         if (w > 1)
+                           k.prefetchInputs(k.add(base, c));
                          body(k.add(base, c), k.add(coefBase, c), w);
                        });
   });

@@ -82,6 +82,19 @@ Value KernelEmitter::loadInput(Value at, int64_t width) {
   return x;
 }
 
+void KernelEmitter::prefetchInputs(Value at) {
+  int64_t distance = schedule.getPrefetch();
+  if (distance == 0)
+    return;
+  Value ahead =
+      min(add(at, index(distance)), index(plan.view.numElements() - 1));
+  for (Value buffer : {buf.x, buf.residual, buf.dy})
+    if (buffer)
+      memref::PrefetchOp::create(b, loc, buffer, ValueRange{ahead},
+                                 /*isWrite=*/false, /*localityHint=*/3,
+                                 /*isDataCache=*/true);
+}
+
 Value KernelEmitter::loadScale(Value at, int64_t width) {
   Value s = loadF32(buf.scale, at, width);
   if (plan.spec.zeroCenteredScale)

@@ -61,6 +61,10 @@ public:
 
   /// x (+ residual) at flat `at`, as f32 of `width` lanes.
   Value loadInput(Value at, int64_t width);
+  /// Prefetches the streamed inputs (x, the residual, dy) the schedule's
+  /// `prefetch` elements after flat `at`, clamped to the tensor; nothing
+  /// when it is 0.
+  void prefetchInputs(Value at);
   /// scale / bias element(s) at `at` as f32; scale gets +1 when
   /// zero-centered.
   Value loadScale(Value at, int64_t width);

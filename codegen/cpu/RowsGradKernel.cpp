@@ -193,6 +193,8 @@ struct RowsGrad {
       k.forOutputVectors(
           k.index(0), k.index(chunkLen), base, [&](Value i, int64_t w) {
             Value at = k.add(base, i);
+            if (w > 1)
+              k.prefetchInputs(at);
             Value pi = k.add(p, i);
             auto [xhat, h] = xhatAndH(st, at, pi, w);
             Value g = chunkScale ? mul(h, k.splat(chunkScale, w)) : h;

@@ -58,6 +58,8 @@ void outputPerElementParams(KernelEmitter &k, Value spanBase, Value paramBase,
   int64_t len = k.plan.view.inner;
   k.forOutputVectors(
       k.index(0), k.index(len), spanBase, [&](Value s, int64_t w) {
+        if (w > 1)
+          k.prefetchInputs(k.add(spanBase, s));
         Value x = k.loadInput(k.add(spanBase, s), w);
         Value y = x;
         if (k.plan.spec.center)
@@ -101,6 +103,8 @@ void outputChunkParams(KernelEmitter &k, Value spanBase, Value paramBase,
   Value begin = k.add(spanBase, k.mul(j, chunk));
   k.forOutputVectors(
       begin, k.add(begin, k.index(chunk)), k.index(0), [&](Value i, int64_t w) {
+        if (w > 1)
+          k.prefetchInputs(i);
         Value x = k.loadInput(i, w);
         if (k.plan.spec.center)
           x = arith::SubFOp::create(b, loc, x, k.splat(mean, w));

@@ -797,3 +797,11 @@ func.func @cpu_schedule_block(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %y = norm.normalize %x over [1] {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 1, block = 0, nontemporal = false>} : (tensor<4x8xf32>) -> tensor<4x8xf32>
   return %y : tensor<4x8xf32>
 }
+
+// -----
+
+func.func @cpu_schedule_prefetch(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{prefetch must not be negative, got -1}}
+  %y = norm.normalize %x over [1] {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 1, block = 64, nontemporal = false, prefetch = -1>} : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}

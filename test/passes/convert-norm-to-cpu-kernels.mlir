@@ -65,6 +65,24 @@ func.func @streaming(%x: tensor<4x100xf32>) -> tensor<4x100xf32> {
 
 // -----
 
+// prefetch = 256: the output pass prefetches the input 256 elements ahead
+// of every vector it loads, clamped to the last element (399).
+// CHECK-LABEL: func.func @prefetch
+// CHECK: vector.reduction
+// CHECK: scf.for
+// CHECK: %[[AHEAD:.*]] = arith.constant 256 : index
+// CHECK: %[[AT:.*]] = arith.addi %{{.*}}, %[[AHEAD]] : index
+// CHECK: %[[LAST:.*]] = arith.constant 399 : index
+// CHECK: %[[CLAMPED:.*]] = arith.minui %[[AT]], %[[LAST]] : index
+// CHECK: memref.prefetch %{{.*}}[%[[CLAMPED]]], read, locality<3>, data : memref<400xf32>
+// CHECK: vector.load
+func.func @prefetch(%x: tensor<4x100xf32>) -> tensor<4x100xf32> {
+  %y = norm.normalize %x over [1] {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 2, block = 4096, nontemporal = false, prefetch = 256>} : (tensor<4x100xf32>) -> tensor<4x100xf32>
+  return %y : tensor<4x100xf32>
+}
+
+// -----
+
 // Ops without a schedule are left to convert-norm-to-linalg.
 // CHECK-LABEL: func.func @unscheduled
 // CHECK: norm.normalize

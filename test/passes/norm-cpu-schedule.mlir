@@ -3,9 +3,10 @@
 norm.running_stats @bn : tensor<16xf32>
 
 // Rows of 64 contiguous reduced elements: the rows kernel, 8 runs per
-// thread (16 of the 32 rows).
+// thread (16 of the 32 rows); the output pass prefetches 64 rows ahead
+// (the whole slabs that cover 16 KiB).
 // CHECK-LABEL: func.func @layer_norm
-// CHECK: norm.normalize {{.*}}norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 16, block = 4096, nontemporal = false>
+// CHECK: norm.normalize {{.*}}norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 16, block = 4096, nontemporal = false, prefetch = 4096>
 func.func @layer_norm(%x: tensor<32x64xf32>) -> tensor<32x64xf32> {
   %y = norm.layer_norm %x : (tensor<32x64xf32>) -> tensor<32x64xf32>
   return %y : tensor<32x64xf32>
@@ -13,10 +14,11 @@ func.func @layer_norm(%x: tensor<32x64xf32>) -> tensor<32x64xf32> {
 
 // NHWC BatchNorm: channels innermost; the 128 rows split into 2 chunks of
 // at least 64 rows. The training form is moments + apply: both get the
-// schedule (the apply's kernel computes the moments too).
+// schedule (the apply's kernel computes the moments too). Prefetch: 16 KiB
+// of bf16.
 // CHECK-LABEL: func.func @batch_norm_nhwc
 // CHECK: norm.moments {{.*}}norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last
-// CHECK: norm.apply {{.*}}norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 8, unroll = 1, row_chunks = 2, block = 256, nontemporal = false>
+// CHECK: norm.apply {{.*}}norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 8, unroll = 1, row_chunks = 2, block = 256, nontemporal = false, prefetch = 8192>
 func.func @batch_norm_nhwc(%x: tensor<2x8x8x16xbf16>, %w: tensor<16xbf16>, %b: tensor<16xbf16>) -> tensor<2x8x8x16xbf16> {
   %y = norm.batch_norm %x scale(%w) bias(%b) {channel_axis = 3 : i64, running = #norm.running<@bn, momentum = 0.1>} : (tensor<2x8x8x16xbf16>, tensor<16xbf16>, tensor<16xbf16>) -> tensor<2x8x8x16xbf16>
   return %y : tensor<2x8x8x16xbf16>
@@ -31,7 +33,7 @@ func.func @f64_data(%x: tensor<32x64xf64>) -> tensor<32x64xf64> {
   return %y : tensor<32x64xf64>
 }
 
-// A schedule set by hand (or by a tuner) is kept.
+// A schedule set by hand (or by a tuner) is kept; prefetch = 0 is elided.
 // CHECK-LABEL: func.func @hand_picked
 // CHECK: norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 4, unroll = 2, row_chunks = 3, block = 16, nontemporal = true>
 func.func @hand_picked(%x: tensor<32x64xf32>) -> tensor<32x64xf32> {

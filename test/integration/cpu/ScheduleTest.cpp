@@ -99,19 +99,24 @@ TEST_P(Schedule, MatchesFloat64Reference) {
   expectClose(out[2], moments.rstd, {0.0, 1e-4}, "rstd");
 }
 
-std::string rows(int width, int unroll, int chunks, int block, bool nt) {
+/// `prefetch` elements ahead; past the end of the tensor is clamped.
+std::string rows(int width, int unroll, int chunks, int block, bool nt,
+                 int prefetch = 0) {
   return "kernel = rows, vector_width = " + std::to_string(width) +
          ", unroll = " + std::to_string(unroll) +
          ", row_chunks = " + std::to_string(chunks) +
          ", block = " + std::to_string(block) +
-         ", nontemporal = " + (nt ? "true" : "false");
+         ", nontemporal = " + (nt ? "true" : "false") +
+         ", prefetch = " + std::to_string(prefetch);
 }
 
-std::string channelsLast(int width, int chunks, int block, bool nt) {
+std::string channelsLast(int width, int chunks, int block, bool nt,
+                         int prefetch = 0) {
   return "kernel = channels_last, vector_width = " + std::to_string(width) +
          ", unroll = 1, row_chunks = " + std::to_string(chunks) +
          ", block = " + std::to_string(block) +
-         ", nontemporal = " + (nt ? "true" : "false");
+         ", nontemporal = " + (nt ? "true" : "false") +
+         ", prefetch = " + std::to_string(prefetch);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -124,7 +129,7 @@ INSTANTIATE_TEST_SUITE_P(
                      {1},
                      {1},
                      true,
-                     rows(8, 4, 2, 4096, true)},
+                     rows(8, 4, 2, 4096, true, 74)},
         ScheduleCase{"ln_rows_w4_u1_block5",
                      {3, 101},
                      {1},
@@ -136,7 +141,7 @@ INSTANTIATE_TEST_SUITE_P(
                      {1},
                      {1},
                      false,
-                     rows(16, 3, 4, 64, true)},
+                     rows(16, 3, 4, 64, true, 100000)},
         ScheduleCase{"ln_rows_mean1e4",
                      {2, 4099},
                      {1},
@@ -159,7 +164,7 @@ INSTANTIATE_TEST_SUITE_P(
                      {0, 1, 2},
                      {3},
                      true,
-                     channelsLast(8, 4, 3, false)},
+                     channelsLast(8, 4, 3, false, 64)},
         ScheduleCase{"bn_nhwc_nt_mean1e4",
                      {2, 9, 4, 19},
                      {0, 1, 2},
@@ -185,7 +190,7 @@ INSTANTIATE_TEST_SUITE_P(
                      {1},
                      {1},
                      true,
-                     rows(8, 2, 4, 16, true),
+                     rows(8, 2, 4, 16, true, 40),
                      0.0,
                      true},
         ScheduleCase{"bn_nhwc_residual_relu",
