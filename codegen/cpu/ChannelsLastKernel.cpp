@@ -147,9 +147,10 @@ void ChannelsLast::partialSums(Terms terms) {
       OpBuilder::InsertionGuard rowGuard(b);
       b.setInsertionPointToStart(rows.getBody());
       Value base = rowBase(o, rows.getInductionVar());
+      Value delta = k.prefetchDelta(base, channels);
       k.forVectors(k.index(0), k.index(channels), [&](Value c, int64_t w) {
         if (w > 1)
-          k.prefetchInputs(k.add(base, c));
+          k.prefetchInputs(k.add(base, c), delta);
         auto [t1, t2] = terms(o, k.add(base, c), c, w);
         k.storeF32(arith::AddFOp::create(b, loc, k.loadF32(acc1, c, w), t1),
                    acc1, c);
@@ -280,10 +281,11 @@ void ChannelsLast::forOutputElements(
     b.setInsertionPointToStart(rows.getBody());
     Value base = rowBase(o, rows.getInductionVar());
     Value coefBase = k.mul(o, channels);
+    Value delta = k.prefetchDelta(base, channels);
     k.forOutputVectors(k.index(0), k.index(channels), base,
                        [&](Value c, int64_t w) {
                          if (w > 1)
-                           k.prefetchInputs(k.add(base, c));
+                           k.prefetchInputs(k.add(base, c), delta);
                          body(k.add(base, c), k.add(coefBase, c), w);
                        });
   });

@@ -82,12 +82,19 @@ Value KernelEmitter::loadInput(Value at, int64_t width) {
   return x;
 }
 
-void KernelEmitter::prefetchInputs(Value at) {
+Value KernelEmitter::prefetchDelta(Value base, int64_t len) {
   int64_t distance = schedule.getPrefetch();
   if (distance == 0)
+    return {};
+  Value last = index(std::max<int64_t>(0, plan.view.numElements() - len));
+  Value origin = min(add(base, index(distance)), last);
+  return arith::SubIOp::create(b, loc, origin, base);
+}
+
+void KernelEmitter::prefetchInputs(Value at, Value delta) {
+  if (!delta)
     return;
-  Value ahead =
-      min(add(at, index(distance)), index(plan.view.numElements() - 1));
+  Value ahead = add(at, delta);
   for (Value buffer : {buf.x, buf.residual, buf.dy})
     if (buffer)
       memref::PrefetchOp::create(b, loc, buffer, ValueRange{ahead},

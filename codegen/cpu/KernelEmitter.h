@@ -61,10 +61,14 @@ public:
 
   /// x (+ residual) at flat `at`, as f32 of `width` lanes.
   Value loadInput(Value at, int64_t width);
-  /// Prefetches the streamed inputs (x, the residual, dy) the schedule's
-  /// `prefetch` elements after flat `at`, clamped to the tensor; nothing
-  /// when it is 0.
-  void prefetchInputs(Value at);
+  /// For a loop over flat elements [base, base + len): the distance to add
+  /// to an element to get the one to prefetch, the schedule's `prefetch`
+  /// clamped so that the whole range stays in the tensor (loop-invariant);
+  /// null when the schedule does not prefetch.
+  Value prefetchDelta(Value base, int64_t len);
+  /// Prefetches the streamed inputs (x, the residual, dy) at `at + delta`;
+  /// nothing when delta is null.
+  void prefetchInputs(Value at, Value delta);
   /// scale / bias element(s) at `at` as f32; scale gets +1 when
   /// zero-centered.
   Value loadScale(Value at, int64_t width);

@@ -207,6 +207,13 @@ CpuScheduleAttr mlir::norm::chooseCpuSchedule(MLIRContext *ctx,
                                               int64_t vectorWidth,
                                               int64_t threads) {
   const KernelView &v = plan.view;
+  // 16-bit data: two f32 vectors per step, so that each step loads and
+  // stores whole vectors of the data type and narrows 16 lanes at once
+  // (measured, bf16, 1 thread: NHWC BatchNorm training 3.1 -> 2.7 ms,
+  // LayerNorm backward 9.7 -> 7.9 ms).
+  int64_t lanes = vectorWidth;
+  if (plan.dataType.getIntOrFloatBitWidth() == 16)
+    lanes *= 2;
   constexpr int64_t scratchLimit = 1 << 20; // stays far below a thread stack
   // Outputs that cannot stay in the last-level cache bypass it: streaming
   // stores save the read-for-ownership of every output line.
@@ -221,7 +228,7 @@ CpuScheduleAttr mlir::norm::chooseCpuSchedule(MLIRContext *ctx,
   // statistics are split into 8 runs per thread.
   if (v.inner >= 2 * vectorWidth)
     return CpuScheduleAttr::get(
-        ctx, CpuKernel::rows, vectorWidth, /*unroll=*/4,
+        ctx, CpuKernel::rows, lanes, /*unroll=*/4,
         /*row_chunks=*/std::min<int64_t>(8 * threads, v.numStats()),
         /*block=*/4096, nontemporal,
         // The next statistic's slab starts a slab later (mid == 1) or its
@@ -240,7 +247,7 @@ CpuScheduleAttr mlir::norm::chooseCpuSchedule(MLIRContext *ctx,
   // Streaming stores are off here: they made NHWC BatchNorm training slower
   // (41 % -> 27 % of the copy probe, 1 thread), whose second read of the
   // input then misses the last-level cache the outputs no longer share.
-  return CpuScheduleAttr::get(ctx, CpuKernel::channels_last, vectorWidth,
+  return CpuScheduleAttr::get(ctx, CpuKernel::channels_last, lanes,
                               /*unroll=*/1, chunks, /*block=*/256,
                               /*nontemporal=*/false,
                               prefetchBytes / elementBytes);

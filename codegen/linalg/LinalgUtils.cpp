@@ -38,20 +38,18 @@ static Value truncateToBF16(OpBuilder &b, Location loc, Value value) {
       b, loc, arith::ShRUIOp::create(b, loc, bits, sixteen), constant(i32, 1));
   Value rounded = arith::AddIOp::create(
       b, loc, bits, arith::AddIOp::create(b, loc, lsb, constant(i32, 0x7FFF)));
-  auto high = [&](Value v) -> Value {
-    return arith::TruncIOp::create(b, loc, like(i16),
-                                   arith::ShRUIOp::create(b, loc, v, sixteen));
-  };
-  // NaN: the truncated bits with the quiet bit set, blended in by a mask.
-  Value nan = arith::OrIOp::create(b, loc, high(bits), constant(i16, 0x40));
+  // NaN: the bits with the quiet bit set, blended in by a mask; all in i32
+  // lanes (the compare's own width), then one narrowing of the high halves.
+  Value nan = arith::OrIOp::create(b, loc, bits, constant(i32, 0x400000));
   Value isNaN =
       arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, value, value);
-  Value mask = arith::ExtSIOp::create(b, loc, like(i16), isNaN);
-  Value normal = high(rounded);
-  Value blended = arith::XOrIOp::create(
-      b, loc, normal,
-      arith::AndIOp::create(b, loc, arith::XOrIOp::create(b, loc, normal, nan),
+  Value mask = arith::ExtSIOp::create(b, loc, like(i32), isNaN);
+  Value chosen = arith::XOrIOp::create(
+      b, loc, rounded,
+      arith::AndIOp::create(b, loc, arith::XOrIOp::create(b, loc, rounded, nan),
                             mask));
+  Value blended = arith::TruncIOp::create(
+      b, loc, like(i16), arith::ShRUIOp::create(b, loc, chosen, sixteen));
   return arith::BitcastOp::create(b, loc, like(b.getBF16Type()), blended);
 }
 

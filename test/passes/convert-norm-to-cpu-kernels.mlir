@@ -66,16 +66,19 @@ func.func @streaming(%x: tensor<4x100xf32>) -> tensor<4x100xf32> {
 // -----
 
 // prefetch = 256: the output pass prefetches the input 256 elements ahead
-// of every vector it loads, clamped to the last element (399).
+// of every vector it loads; the distance is clamped once per span so that
+// the span's prefetches stay in the tensor (start <= 400 - 100).
 // CHECK-LABEL: func.func @prefetch
 // CHECK: vector.reduction
-// CHECK: scf.for
+// CHECK: %[[LAST:.*]] = arith.constant 300 : index
 // CHECK: %[[AHEAD:.*]] = arith.constant 256 : index
-// CHECK: %[[AT:.*]] = arith.addi %{{.*}}, %[[AHEAD]] : index
-// CHECK: %[[LAST:.*]] = arith.constant 399 : index
+// CHECK: %[[AT:.*]] = arith.addi %[[BASE:.*]], %[[AHEAD]] : index
 // CHECK: %[[CLAMPED:.*]] = arith.minui %[[AT]], %[[LAST]] : index
-// CHECK: memref.prefetch %{{.*}}[%[[CLAMPED]]], read, locality<3>, data : memref<400xf32>
-// CHECK: vector.load
+// CHECK: %[[DELTA:.*]] = arith.subi %[[CLAMPED]], %[[BASE]] : index
+// CHECK: scf.for %[[I:.*]] = %[[BASE]] to
+// CHECK: %[[P:.*]] = arith.addi %[[I]], %[[DELTA]] : index
+// CHECK: memref.prefetch %{{.*}}[%[[P]]], read, locality<3>, data : memref<400xf32>
+// CHECK: vector.load %{{.*}}[%[[I]]]
 func.func @prefetch(%x: tensor<4x100xf32>) -> tensor<4x100xf32> {
   %y = norm.normalize %x over [1] {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 2, block = 4096, nontemporal = false, prefetch = 256>} : (tensor<4x100xf32>) -> tensor<4x100xf32>
   return %y : tensor<4x100xf32>
