@@ -90,24 +90,50 @@ struct RowsGrad {
     body(k.add(spanBase, k.mul(j, chunkLen)), p);
   }
 
-  /// Sums of h and h * xhat over one chunk (f32 scalars).
+  /// Sums of h and h * xhat over one chunk (f32 scalars): `unroll` pairs
+  /// of vector accumulators (independent dependency chains), then single
+  /// vectors, then scalars.
   std::pair<Value, Value> chunkSums(const Stat &st, Value base, Value p) {
     int64_t w = k.schedule.getVectorWidth();
+    int64_t unroll = k.schedule.getUnroll();
     Value len = k.index(chunkLen);
+    int64_t unrolledEnd = chunkLen - chunkLen % (w * unroll);
     Value mainEnd = k.index(chunkLen - chunkLen % w);
-    auto loop = scf::ForOp::create(
-        b, loc, k.index(0), mainEnd, k.index(w),
-        ValueRange{k.f32Constant(0, w), k.f32Constant(0, w)});
+    // body(i, accumulators) -> the next (sum h, sum h * xhat) pair.
+    auto step = [&](Value i, Value sumH, Value sumHX) {
+      auto [xhat, h] = xhatAndH(st, k.add(base, i), k.add(p, i), w);
+      return std::pair<Value, Value>(
+          add(sumH, h), math::FmaOp::create(b, loc, h, xhat, sumHX));
+    };
+    SmallVector<Value> zeros(2 * unroll, k.f32Constant(0, w));
+    auto unrolled =
+        scf::ForOp::create(b, loc, k.index(0), k.index(unrolledEnd),
+                           k.index(w * unroll), zeros);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(unrolled.getBody());
+      SmallVector<Value> next;
+      for (int64_t u = 0; u < unroll; ++u) {
+        auto [h, hx] = step(k.add(unrolled.getInductionVar(), k.index(u * w)),
+                            unrolled.getRegionIterArgs()[2 * u],
+                            unrolled.getRegionIterArgs()[2 * u + 1]);
+        next.append({h, hx});
+      }
+      scf::YieldOp::create(b, loc, next);
+    }
+    Value sums[2] = {unrolled.getResult(0), unrolled.getResult(1)};
+    for (int64_t u = 1; u < unroll; ++u)
+      for (int i = 0; i < 2; ++i)
+        sums[i] = add(sums[i], unrolled.getResult(2 * u + i));
+    auto loop = scf::ForOp::create(b, loc, k.index(unrolledEnd), mainEnd,
+                                   k.index(w), ValueRange{sums[0], sums[1]});
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
-      Value i = loop.getInductionVar();
-      auto [xhat, h] = xhatAndH(st, k.add(base, i), k.add(p, i), w);
-      scf::YieldOp::create(
-          b, loc,
-          ValueRange{add(loop.getRegionIterArgs()[0], h),
-                     math::FmaOp::create(b, loc, h, xhat,
-                                         loop.getRegionIterArgs()[1])});
+      auto [h, hx] =
+          step(loop.getInductionVar(), loop.getRegionIterArgs()[0],
+               loop.getRegionIterArgs()[1]);
+      scf::YieldOp::create(b, loc, ValueRange{h, hx});
     }
     auto reduce = [&](Value vec) {
       return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
