@@ -59,15 +59,17 @@ struct RowsGrad {
   };
 
   /// xhat and h at element `at` (param index `p` when per element; `scale`
-  /// is the chunk's scalar otherwise).
-  std::pair<Value, Value> xhatAndH(const Stat &st, Value at, Value p,
-                                   int64_t w) {
+  /// is the chunk's scalar otherwise); `dy` receives dy itself.
+  std::pair<Value, Value> xhatAndH(const Stat &st, Value at, Value p, int64_t w,
+                                   Value *dy = nullptr) {
     Value x = k.loadF32(k.buf.x, at, w);
     Value xhat = x;
     if (plan.spec.center)
       xhat = sub(xhat, k.splat(st.mean, w));
     xhat = mul(xhat, k.splat(st.rstd, w));
     Value h = k.loadF32(k.buf.dy, at, w);
+    if (dy)
+      *dy = h;
     if (perElement)
       h = mul(h, k.loadScale(p, w));
     return {xhat, h};
@@ -106,9 +108,8 @@ struct RowsGrad {
           add(sumH, h), math::FmaOp::create(b, loc, h, xhat, sumHX));
     };
     SmallVector<Value> zeros(2 * unroll, k.f32Constant(0, w));
-    auto unrolled =
-        scf::ForOp::create(b, loc, k.index(0), k.index(unrolledEnd),
-                           k.index(w * unroll), zeros);
+    auto unrolled = scf::ForOp::create(b, loc, k.index(0), k.index(unrolledEnd),
+                                       k.index(w * unroll), zeros);
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(unrolled.getBody());
@@ -130,9 +131,8 @@ struct RowsGrad {
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
-      auto [h, hx] =
-          step(loop.getInductionVar(), loop.getRegionIterArgs()[0],
-               loop.getRegionIterArgs()[1]);
+      auto [h, hx] = step(loop.getInductionVar(), loop.getRegionIterArgs()[0],
+                          loop.getRegionIterArgs()[1]);
       scf::YieldOp::create(b, loc, ValueRange{h, hx});
     }
     auto reduce = [&](Value vec) {
@@ -223,7 +223,8 @@ struct RowsGrad {
             if (w > 1)
               k.prefetchInputs(at, delta);
             Value pi = k.add(p, i);
-            auto [xhat, h] = xhatAndH(st, at, pi, w);
+            Value dy;
+            auto [xhat, h] = xhatAndH(st, at, pi, w, &dy);
             Value g = chunkScale ? mul(h, k.splat(chunkScale, w)) : h;
             Value d = g;
             if (plan.batchStats) {
@@ -232,7 +233,6 @@ struct RowsGrad {
             }
             k.storeF32(mul(d, k.splat(st.rstd, w)), k.buf.dx, at);
             if (plan.paramGrads && perElement) {
-              Value dy = k.loadF32(k.buf.dy, at, w);
               Value row = k.add(k.mul(run, plan.paramCount), pi);
               k.storeF32(math::FmaOp::create(b, loc, dy, xhat,
                                              k.loadF32(partScale, row, w)),
