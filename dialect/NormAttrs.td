@@ -116,7 +116,8 @@ def Norm_CpuScheduleAttr : Norm_Attr<"CpuSchedule", "cpu_schedule"> {
     (`norm-cpu-schedule`) and read by `convert-norm-to-cpu-kernels`; a tuner
     may set it instead. `kernel` picks the loop structure (see `CpuKernel`),
     `vector_width` the f32 lanes per vector, `unroll` the independent vector
-    accumulators, `row_chunks` how many pieces the reduced rows of one
+    accumulators (rows) or the rows summed in registers per accumulator
+    update (channels_last), `row_chunks` how many pieces the reduced rows of one
     statistic are split into for parallelism (channels_last; partial sums
     with a shared shift are added), `block` the number of elements (rows:
     elements of a slab; channels_last: rows) summed in f32 before the block

@@ -141,21 +141,35 @@ void ChannelsLast::partialSums(Terms terms) {
       k.storeF32(k.f32Constant(0, w), acc1, c);
       k.storeF32(k.f32Constant(0, w), acc2, c);
     });
-    auto rows =
-        loop(blockStart, k.min(k.add(blockStart, k.index(block)), end), 1);
-    {
+    // `unroll` rows per step: their terms are added in registers before
+    // one update of the accumulators (fewer loads and stores per element),
+    // then the remaining rows one by one.
+    Value blockEnd = k.min(k.add(blockStart, k.index(block)), end);
+    int64_t unroll = k.schedule.getUnroll();
+    Value blockLen = arith::SubIOp::create(b, loc, blockEnd, blockStart);
+    Value unrolledEnd =
+        arith::SubIOp::create(b, loc, blockEnd, k.rem(blockLen, unroll));
+    for (auto [from, to, rowStep] :
+         {std::tuple(blockStart, unrolledEnd, unroll),
+          std::tuple(unrolledEnd, blockEnd, int64_t(1))}) {
+      int64_t step = rowStep;
+      auto rows = loop(from, to, step);
       OpBuilder::InsertionGuard rowGuard(b);
       b.setInsertionPointToStart(rows.getBody());
       Value base = rowBase(o, rows.getInductionVar());
-      Value delta = k.prefetchDelta(base, channels);
+      Value delta = k.prefetchDelta(base, channels * step);
       k.forVectors(k.index(0), k.index(channels), [&](Value c, int64_t w) {
-        if (w > 1)
-          k.prefetchInputs(k.add(base, c), delta);
-        auto [t1, t2] = terms(o, k.add(base, c), c, w);
-        k.storeF32(arith::AddFOp::create(b, loc, k.loadF32(acc1, c, w), t1),
-                   acc1, c);
-        k.storeF32(arith::AddFOp::create(b, loc, k.loadF32(acc2, c, w), t2),
-                   acc2, c);
+        Value s1 = k.loadF32(acc1, c, w), s2 = k.loadF32(acc2, c, w);
+        for (int64_t u = 0; u < step; ++u) {
+          Value at = k.add(base, k.add(c, k.index(u * channels)));
+          if (w > 1)
+            k.prefetchInputs(at, delta);
+          auto [t1, t2] = terms(o, at, c, w);
+          s1 = arith::AddFOp::create(b, loc, s1, t1);
+          s2 = arith::AddFOp::create(b, loc, s2, t2);
+        }
+        k.storeF32(s1, acc1, c);
+        k.storeF32(s2, acc2, c);
       });
     }
     auto fold = loop(k.index(0), k.index(channels), 1);

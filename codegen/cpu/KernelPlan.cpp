@@ -250,7 +250,7 @@ CpuScheduleAttr mlir::norm::chooseCpuSchedule(MLIRContext *ctx,
   // (41 % -> 27 % of the copy probe, 1 thread), whose second read of the
   // input then misses the last-level cache the outputs no longer share.
   return CpuScheduleAttr::get(ctx, CpuKernel::channels_last, lanes,
-                              /*unroll=*/1, chunks, /*block=*/256,
+                              /*unroll=*/4, chunks, /*block=*/256,
                               /*nontemporal=*/false,
                               prefetchBytes / elementBytes);
 }

@@ -18,7 +18,7 @@ func.func @layer_norm(%x: tensor<32x64xf32>) -> tensor<32x64xf32> {
 // lanes (two f32 vectors) per step; prefetch 16 KiB of bf16 ahead.
 // CHECK-LABEL: func.func @batch_norm_nhwc
 // CHECK: norm.moments {{.*}}norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last
-// CHECK: norm.apply {{.*}}norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 16, unroll = 1, row_chunks = 2, block = 256, nontemporal = false, prefetch = 8192>
+// CHECK: norm.apply {{.*}}norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 16, unroll = 4, row_chunks = 2, block = 256, nontemporal = false, prefetch = 8192>
 func.func @batch_norm_nhwc(%x: tensor<2x8x8x16xbf16>, %w: tensor<16xbf16>, %b: tensor<16xbf16>) -> tensor<2x8x8x16xbf16> {
   %y = norm.batch_norm %x scale(%w) bias(%b) {channel_axis = 3 : i64, running = #norm.running<@bn, momentum = 0.1>} : (tensor<2x8x8x16xbf16>, tensor<16xbf16>, tensor<16xbf16>) -> tensor<2x8x8x16xbf16>
   return %y : tensor<2x8x8x16xbf16>

@@ -110,10 +110,12 @@ std::string rows(int width, int unroll, int chunks, int block, bool nt,
          ", prefetch = " + std::to_string(prefetch);
 }
 
+/// `unroll` rows are summed per accumulator update.
 std::string channelsLast(int width, int chunks, int block, bool nt,
-                         int prefetch = 0) {
+                         int prefetch = 0, int unroll = 1) {
   return "kernel = channels_last, vector_width = " + std::to_string(width) +
-         ", unroll = 1, row_chunks = " + std::to_string(chunks) +
+         ", unroll = " + std::to_string(unroll) +
+         ", row_chunks = " + std::to_string(chunks) +
          ", block = " + std::to_string(block) +
          ", nontemporal = " + (nt ? "true" : "false") +
          ", prefetch = " + std::to_string(prefetch);
@@ -164,20 +166,20 @@ INSTANTIATE_TEST_SUITE_P(
                      {0, 1, 2},
                      {3},
                      true,
-                     channelsLast(8, 4, 3, false, 64)},
+                     channelsLast(8, 4, 3, false, 64, 2)},
         ScheduleCase{"bn_nhwc_nt_mean1e4",
                      {2, 9, 4, 19},
                      {0, 1, 2},
                      {3},
                      true,
-                     channelsLast(4, 5, 2, true),
+                     channelsLast(4, 5, 2, true, 0, 3),
                      1e4},
         ScheduleCase{"in_nhwc",
                      {3, 4, 5, 6},
                      {1, 2},
                      {3},
                      true,
-                     channelsLast(16, 1, 256, false)},
+                     channelsLast(16, 1, 256, false, 0, 4)},
         ScheduleCase{"rms_nhwc",
                      {2, 3, 3, 10},
                      {1, 2},
