@@ -1,4 +1,5 @@
-//===- BenchUtils.h - Bandwidth probe and buffers for benchmarks -*- C++ -*-===//
+//===- BenchUtils.h - Bandwidth probe and buffers for benchmarks -*- C++
+//-*-===//
 //
 // What every normc benchmark shares: a STREAM-like copy probe measured in
 // the same process (1 or 2 threads), pre-touched buffers (first-touch page
@@ -18,11 +19,12 @@ namespace normc::bench {
 
 /// STREAM copy bandwidth in GB/s (bytes read + bytes written per second) of
 /// `threads` OpenMP threads over 256 MiB with streaming stores, best of
-/// several runs; measured once per thread count and cached.
-double copyBandwidth(int threads);
+/// `runs`; measured anew at every call (the buffers are kept).
+double copyBandwidth(int threads, int runs = 3);
 
 /// Sets `GB/s` (minimal traffic: `bytes` per iteration) and `%probe`
-/// (against the copy probe of `threads` threads) on `state`.
+/// (against a copy probe of `threads` threads measured now, right after the
+/// timing loop) on `state`.
 void reportBandwidth(benchmark::State &state, double bytes, int threads);
 
 } // namespace normc::bench

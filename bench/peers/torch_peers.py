@@ -145,26 +145,27 @@ def randn(shape, dtype, channels_last=False):
 
 # --- copy probe ------------------------------------------------------------
 
-_probe_cache = {}
+_probe_buffers = []
 
 
-def copy_probe(threads):
-    """GB/s of dst.copy_(src), 256 MiB float buffers, best of 5, read+write."""
-    if threads in _probe_cache:
-        return _probe_cache[threads]
+def copy_probe(threads, runs=3):
+    """GB/s of dst.copy_(src), 256 MiB float buffers, best of `runs`,
+    read+write. Measured at every call (right after each case's timing, so
+    that drift of this shared host between cases does not skew %probe); the
+    buffers are allocated and touched once."""
     torch.set_num_threads(threads)
-    n = (256 << 20) // 4
-    src = torch.ones(n, dtype=torch.float32)  # written: touched
-    dst = torch.zeros(n, dtype=torch.float32)
+    if not _probe_buffers:
+        n = (256 << 20) // 4
+        _probe_buffers.extend([torch.ones(n, dtype=torch.float32),
+                               torch.zeros(n, dtype=torch.float32)])
+    src, dst = _probe_buffers
     dst.copy_(src)
     best = 0.0
-    for _ in range(5):
+    for _ in range(runs):
         start = time.perf_counter()
         dst.copy_(src)
         seconds = time.perf_counter() - start
         best = max(best, 2.0 * nbytes(src) / seconds / 1e9)
-    del src, dst
-    _probe_cache[threads] = best
     return best
 
 
@@ -392,8 +393,10 @@ def main():
         malloc_env or "glibc defaults",
         ", RMSNorm eager-alloc" if ARGS.eager_alloc else ""))
     used_threads = sorted({t for *_, ts in selected for t in ts})
+    startup_probe = {t: copy_probe(t, runs=5) for t in used_threads}
     for t in used_threads:
-        print("copy probe, %d thread(s): %.1f GB/s" % (t, copy_probe(t)))
+        print("copy probe at start, %d thread(s): %.1f GB/s (each case "
+              "measures its own after its timing)" % (t, startup_probe[t]))
 
     header = "%-52s %9s %9s %8s %7s %9s" % (
         "name", "ms(" + ARGS.stat + ")", "best ms", "GB/s", "%probe",
@@ -434,6 +437,7 @@ def main():
                    "mean": statistics.fmean(times)}[ARGS.stat]
             gbs = bytes_per_call / sec / 1e9
             probe = copy_probe(t)
+            torch.set_num_threads(t)
             entry.update({
                 "iterations": len(times),
                 "real_time": sec * 1e3,
@@ -472,7 +476,8 @@ def main():
             "torch_cpu_capability": cpu_capability(),
             "malloc_env": malloc_env,
             "statistic": ARGS.stat,
-            "probe_GB/s": {str(t): copy_probe(t) for t in used_threads},
+            "probe_GB/s_at_start": {str(t): v
+                                    for t, v in startup_probe.items()},
             "bytes_model": "minimal traffic: inputs read once, outputs "
                            "written once, plus parameters",
         }
