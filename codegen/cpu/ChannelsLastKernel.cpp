@@ -82,6 +82,24 @@ struct ChannelsLast {
   using Terms = function_ref<std::pair<Value, Value>(Value o, Value at, Value c,
                                                      int64_t)>;
   void partialSums(Terms terms);
+  /// The f64 sums of first[(part0 + p) * channels + c] and of
+  /// second[...] over the `count` partial rows p.
+  std::pair<Value, Value> sumParts(Value part0, int64_t count, Value c,
+                                   Value first, Value second) {
+    auto parts =
+        loop(k.index(0), k.index(count), 1, ValueRange{f64(0), f64(0)});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(parts.getBody());
+    Value at = k.add(k.mul(k.add(part0, parts.getInductionVar()), channels), c);
+    scf::YieldOp::create(
+        b, loc,
+        ValueRange{
+            arith::AddFOp::create(b, loc, parts.getRegionIterArgs()[0],
+                                  memref::LoadOp::create(b, loc, first, at)),
+            arith::AddFOp::create(b, loc, parts.getRegionIterArgs()[1],
+                                  memref::LoadOp::create(b, loc, second, at))});
+    return {parts.getResult(0), parts.getResult(1)};
+  }
   /// Allocates the three per-channel coefficient buffers and opens a
   /// parallel loop over the statistics; returns its index, with the builder
   /// inside the loop.
@@ -354,30 +372,15 @@ void ChannelsLast::gradientCoefficients() {
     b.setInsertionPointToStart(sums.getBody());
     Value s = sums.getInductionVar();
     Value c = k.add(k.mul(m, v.inner), s);
-    auto chunkLoop =
-        loop(k.index(0), k.index(chunks), 1, ValueRange{f64(0), f64(0)});
-    {
-      OpBuilder::InsertionGuard chunkGuard(b);
-      b.setInsertionPointToStart(chunkLoop.getBody());
-      Value at = k.add(
-          k.mul(k.add(k.mul(o, chunks), chunkLoop.getInductionVar()), channels),
-          c);
-      scf::YieldOp::create(
-          b, loc,
-          ValueRange{
-              arith::AddFOp::create(b, loc, chunkLoop.getRegionIterArgs()[0],
-                                    memref::LoadOp::create(b, loc, sum1, at)),
-              arith::AddFOp::create(b, loc, chunkLoop.getRegionIterArgs()[1],
-                                    memref::LoadOp::create(b, loc, sum2, at))});
-    }
+    auto [g1, g2] = sumParts(k.mul(o, chunks), chunks, c, sum1, sum2);
     Value scale =
         arith::ExtFOp::create(b, loc, b.getF64Type(), scaleAt(s)).getResult();
     scf::YieldOp::create(
         b, loc,
-        ValueRange{math::FmaOp::create(b, loc, scale, chunkLoop.getResult(0),
-                                       sums.getRegionIterArgs()[0]),
-                   math::FmaOp::create(b, loc, scale, chunkLoop.getResult(1),
-                                       sums.getRegionIterArgs()[1])});
+        ValueRange{
+            math::FmaOp::create(b, loc, scale, g1, sums.getRegionIterArgs()[0]),
+            math::FmaOp::create(b, loc, scale, g2,
+                                sums.getRegionIterArgs()[1])});
   }
   auto expectation = [&](Value sum) -> Value {
     if (!k.plan.batchStats)
@@ -420,22 +423,9 @@ void ChannelsLast::gradientOutput() {
 void ChannelsLast::parameterGradients() {
   OpBuilder::InsertionGuard guard(b);
   Value c = k.beginParallel(channels);
-  auto parts = loop(k.index(0), k.index(v.outer * chunks), 1,
-                    ValueRange{f64(0), f64(0)});
-  {
-    OpBuilder::InsertionGuard loopGuard(b);
-    b.setInsertionPointToStart(parts.getBody());
-    Value at = k.add(k.mul(parts.getInductionVar(), channels), c);
-    scf::YieldOp::create(
-        b, loc,
-        ValueRange{
-            arith::AddFOp::create(b, loc, parts.getRegionIterArgs()[0],
-                                  memref::LoadOp::create(b, loc, sum2, at)),
-            arith::AddFOp::create(b, loc, parts.getRegionIterArgs()[1],
-                                  memref::LoadOp::create(b, loc, sum1, at))});
-  }
-  k.storeF32(parts.getResult(0), k.buf.dscale, c);
-  k.storeF32(parts.getResult(1), k.buf.dbias, c);
+  auto [dscale, dbias] = sumParts(k.index(0), v.outer * chunks, c, sum2, sum1);
+  k.storeF32(dscale, k.buf.dscale, c);
+  k.storeF32(dbias, k.buf.dbias, c);
 }
 
 void mlir::norm::emitChannelsLastGradKernel(KernelEmitter &k) {

@@ -99,10 +99,12 @@ TEST_P(Schedule, MatchesFloat64Reference) {
   expectClose(out[2], moments.rstd, {0.0, 1e-4}, "rstd");
 }
 
-/// `prefetch` elements ahead; past the end of the tensor is clamped.
-std::string rows(int width, int unroll, int chunks, int block, bool nt,
-                 int prefetch = 0) {
-  return "kernel = rows, vector_width = " + std::to_string(width) +
+/// The #norm.cpu_schedule parameters; `prefetch` elements ahead (past the
+/// end of the tensor is clamped).
+std::string schedule(const char *kernel, int width, int unroll, int chunks,
+                     int block, bool nt, int prefetch) {
+  return std::string("kernel = ") + kernel +
+         ", vector_width = " + std::to_string(width) +
          ", unroll = " + std::to_string(unroll) +
          ", row_chunks = " + std::to_string(chunks) +
          ", block = " + std::to_string(block) +
@@ -110,15 +112,15 @@ std::string rows(int width, int unroll, int chunks, int block, bool nt,
          ", prefetch = " + std::to_string(prefetch);
 }
 
+std::string rows(int width, int unroll, int chunks, int block, bool nt,
+                 int prefetch = 0) {
+  return schedule("rows", width, unroll, chunks, block, nt, prefetch);
+}
+
 /// `unroll` rows are summed per accumulator update.
 std::string channelsLast(int width, int chunks, int block, bool nt,
                          int prefetch = 0, int unroll = 1) {
-  return "kernel = channels_last, vector_width = " + std::to_string(width) +
-         ", unroll = " + std::to_string(unroll) +
-         ", row_chunks = " + std::to_string(chunks) +
-         ", block = " + std::to_string(block) +
-         ", nontemporal = " + (nt ? "true" : "false") +
-         ", prefetch = " + std::to_string(prefetch);
+  return schedule("channels_last", width, unroll, chunks, block, nt, prefetch);
 }
 
 INSTANTIATE_TEST_SUITE_P(
