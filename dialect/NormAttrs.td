@@ -119,7 +119,9 @@ def Norm_CpuScheduleAttr : Norm_Attr<"CpuSchedule", "cpu_schedule"> {
     accumulators (rows) or the rows summed in registers per accumulator
     update (channels_last), `row_chunks` how many pieces the reduced rows of one
     statistic are split into for parallelism (channels_last; partial sums
-    with a shared shift are added), `block` the number of elements (rows:
+    with a shared shift are added; with 1, each outer index's sums,
+    statistics and output run back to back, so its slab is re-read from
+    cache), `block` the number of elements (rows:
     elements of a slab; channels_last: rows) summed in f32 before the block
     sum is added to the f64 total, `nontemporal` whether the output pass
     streams its stores past the cache, and `prefetch` how many elements

@@ -27,9 +27,11 @@ struct NormCpuSchedulePass
     : public norm::impl::NormCpuSchedulePassBase<NormCpuSchedulePass> {
   using Base::Base;
 
+  /// The target the cost model sizes kernels for (the options or the host).
+  int64_t width = 0, threadCount = 0, llc = 0;
+
   void schedule(Operation *op, const NormSpec &spec, Value x, Value scale,
-                Value bias, Type statsElement, int64_t width,
-                int64_t threadCount, bool backward = false) {
+                Value bias, Type statsElement, bool backward = false) {
     if (op->hasAttr(kCpuScheduleAttrName))
       return;
     std::optional<KernelPlan> plan = planNormalization(
@@ -37,7 +39,7 @@ struct NormCpuSchedulePass
     if (!plan)
       return;
     CpuScheduleAttr attr =
-        chooseCpuSchedule(op->getContext(), *plan, width, threadCount);
+        chooseCpuSchedule(op->getContext(), *plan, width, threadCount, llc);
     if (attr && backward && attr.getKernel() == CpuKernel::channels_last &&
         !channelsLastGradSupported(*plan))
       return;
@@ -46,10 +48,11 @@ struct NormCpuSchedulePass
   }
 
   void runOnOperation() override {
-    int64_t width = vectorWidth > 0 ? int64_t(vectorWidth) : hostVectorWidth();
-    int64_t threadCount =
+    width = vectorWidth > 0 ? int64_t(vectorWidth) : hostVectorWidth();
+    threadCount =
         threads > 0 ? int64_t(threads)
                     : std::max<int64_t>(1, std::thread::hardware_concurrency());
+    llc = llcBytes > 0 ? int64_t(llcBytes) : lastLevelCacheBytes();
     getOperation()->walk([&](Operation *op) {
       if (auto normalize = dyn_cast<NormalizeOp>(op)) {
         if (normalize.getRunningAttr())
@@ -58,26 +61,23 @@ struct NormCpuSchedulePass
         auto x = cast<RankedTensorType>(normalize.getX().getType());
         schedule(op, spec, normalize.getX(), normalize.getScale(),
                  normalize.getBias(),
-                 spec.getStatsElementType(x.getElementType()), width,
-                 threadCount);
+                 spec.getStatsElementType(x.getElementType()));
       } else if (auto grad = dyn_cast<NormalizeGradOp>(op)) {
         // The memory-saving form keeps the linalg lowering.
         if (grad.getFromOutput())
           return;
         schedule(op, grad.getSpec(), grad.getX(), grad.getScale(),
                  grad.getBias(), getElementTypeOrSelf(grad.getRstd().getType()),
-                 width, threadCount, /*backward=*/true);
+                 /*backward=*/true);
       } else if (auto moments = dyn_cast<MomentsOp>(op)) {
         // Used when no apply of the same input takes the statistics over
         // (a backward pass recomputing them).
         schedule(op, moments.getSpec(), moments.getX(), Value(), Value(),
-                 getElementTypeOrSelf(moments.getVar().getType()), width,
-                 threadCount);
+                 getElementTypeOrSelf(moments.getVar().getType()));
       } else if (auto apply = dyn_cast<ApplyOp>(op)) {
         schedule(op, apply.getSpec(), apply.getX(), apply.getScale(),
                  apply.getBias(),
-                 getElementTypeOrSelf(apply.getVar().getType()), width,
-                 threadCount);
+                 getElementTypeOrSelf(apply.getVar().getType()));
       }
     });
   }

@@ -166,7 +166,9 @@ def NormCpuSchedulePass : Pass<"norm-cpu-schedule", "::mlir::ModuleOp"> {
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"0",
            "f32 lanes per vector (0: the host's widest vector unit)">,
     Option<"threads", "threads", "int64_t", /*default=*/"0",
-           "Threads the kernels are sized for (0: the host's)">
+           "Threads the kernels are sized for (0: the host's)">,
+    Option<"llcBytes", "llc-bytes", "int64_t", /*default=*/"0",
+           "Bytes of last-level cache (0: the host's)">
   ];
   let dependentDialects = ["::mlir::norm::NormDialect"];
 }

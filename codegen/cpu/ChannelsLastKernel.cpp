@@ -10,7 +10,10 @@
 //     sums, merged across the channels of a group with Chan's formula; then
 //     the per-channel coefficients mean, a = scale * rstd and c = bias.
 //  3. Parallel over (o, row chunk): y = (x - mean) * a + c.
-// The input is read twice (once when an o's slab stays in cache).
+// With one row chunk (row_chunks = 1) the three phases run back to back per
+// o inside one parallel loop over o, so the second read of an o's slab hits
+// the cache the first one filled (L2, or L3 for slabs past L2); with more
+// chunks each phase spans the whole input and x is read twice from memory.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,6 +36,13 @@ struct ChannelsLast {
   const KernelView &v;
   int64_t channels, chunks, rowsPerChunk;
   Value sum1, sum2; // f64 [outer * chunks * channels]
+  // f32 [outer * chunks * channels]: the block accumulators of every chunk
+  // (allocated outside the parallel loops: an alloca inside one would need
+  // an alloca scope per iteration).
+  Value acc1All, acc2All;
+  /// The o whose phases run back to back (row_chunks = 1), or null when
+  /// each phase is parallel over all of x.
+  Value fusedOuter;
   // f32 [outer * channels]: forward mean, a, c; backward b, a, c.
   Value coefM, coefA, coefC;
 
@@ -52,8 +62,35 @@ struct ChannelsLast {
     return scf::ForOp::create(b, loc, lb, ub, k.index(step), inits);
   }
 
-  /// Runs body(o, firstRow, endRow) in parallel over (o, row chunk).
+  /// Allocates the partial sums, their block accumulators and the three
+  /// per-channel coefficient buffers.
+  void allocate() {
+    int64_t parts = v.outer * chunks * channels;
+    sum1 = stackBuffer(parts, b.getF64Type());
+    sum2 = stackBuffer(parts, b.getF64Type());
+    acc1All = stackBuffer(parts, b.getF32Type());
+    acc2All = stackBuffer(parts, b.getF32Type());
+    coefM = stackBuffer(v.outer * channels, b.getF32Type());
+    coefA = stackBuffer(v.outer * channels, b.getF32Type());
+    coefC = stackBuffer(v.outer * channels, b.getF32Type());
+  }
+
+  /// Emits `phases`: inside one parallel loop over o (fusedOuter set) with
+  /// one row chunk, else as they are (each phase opens its own loops).
+  void perOuter(function_ref<void()> phases) {
+    if (chunks != 1)
+      return phases();
+    OpBuilder::InsertionGuard guard(b);
+    fusedOuter = k.beginParallel(v.outer);
+    phases();
+    fusedOuter = nullptr;
+  }
+
+  /// Runs body(o, firstRow, endRow) in parallel over (o, row chunk), or
+  /// over all rows of fusedOuter.
   void forRowChunks(function_ref<void(Value, Value, Value)> body) {
+    if (fusedOuter)
+      return body(fusedOuter, k.index(0), k.index(v.rows));
     auto parallel =
         scf::ParallelOp::create(b, loc, ValueRange{k.index(0), k.index(0)},
                                 ValueRange{k.index(v.outer), k.index(chunks)},
@@ -100,14 +137,15 @@ struct ChannelsLast {
                                   memref::LoadOp::create(b, loc, second, at))});
     return {parts.getResult(0), parts.getResult(1)};
   }
-  /// Allocates the three per-channel coefficient buffers and opens a
-  /// parallel loop over the statistics; returns its index, with the builder
-  /// inside the loop.
+  /// Opens a parallel loop over the statistics (a loop over those of
+  /// fusedOuter); returns the statistic's index, with the builder inside
+  /// the loop.
   Value beginStatistics() {
-    coefM = stackBuffer(v.outer * channels, b.getF32Type());
-    coefA = stackBuffer(v.outer * channels, b.getF32Type());
-    coefC = stackBuffer(v.outer * channels, b.getF32Type());
-    return k.beginParallel(v.numStats());
+    if (!fusedOuter)
+      return k.beginParallel(v.numStats());
+    auto mids = loop(k.index(0), k.index(v.mid), 1);
+    b.setInsertionPointToStart(mids.getBody());
+    return k.add(k.mul(fusedOuter, v.mid), mids.getInductionVar());
   }
   void statistics();
   void coefficients(Value o, Value m, Value mean, Value rstd);
@@ -126,12 +164,6 @@ struct ChannelsLast {
 };
 
 void ChannelsLast::partialSums(Terms terms) {
-  sum1 = stackBuffer(v.outer * chunks * channels, b.getF64Type());
-  sum2 = stackBuffer(v.outer * chunks * channels, b.getF64Type());
-  // The f32 block accumulators of every chunk live outside the parallel
-  // loop: an alloca inside it would need an alloca scope per iteration.
-  Value acc1All = stackBuffer(v.outer * chunks * channels, b.getF32Type());
-  Value acc2All = stackBuffer(v.outer * chunks * channels, b.getF32Type());
   int64_t block = k.schedule.getBlock();
   forRowChunks([&](Value o, Value first, Value end) {
     Value part =
@@ -430,34 +462,40 @@ void ChannelsLast::parameterGradients() {
 
 void mlir::norm::emitChannelsLastGradKernel(KernelEmitter &k) {
   ChannelsLast kernel(k);
+  kernel.allocate();
   kernel.spreadStatistics();
-  kernel.partialSums([&](Value o, Value at, Value c, int64_t w) {
-    Value coef = k.add(k.mul(o, kernel.channels), c);
-    Value xhat = arith::MulFOp::create(
-        k.b, k.loc,
-        arith::SubFOp::create(k.b, k.loc, k.loadF32(k.buf.x, at, w),
-                              k.loadF32(kernel.gradMean, coef, w)),
-        k.loadF32(kernel.gradRstd, coef, w));
-    Value dy = k.loadF32(k.buf.dy, at, w);
-    return std::pair<Value, Value>(dy,
-                                   arith::MulFOp::create(k.b, k.loc, dy, xhat));
+  kernel.perOuter([&] {
+    kernel.partialSums([&](Value o, Value at, Value c, int64_t w) {
+      Value coef = k.add(k.mul(o, kernel.channels), c);
+      Value xhat = arith::MulFOp::create(
+          k.b, k.loc,
+          arith::SubFOp::create(k.b, k.loc, k.loadF32(k.buf.x, at, w),
+                                k.loadF32(kernel.gradMean, coef, w)),
+          k.loadF32(kernel.gradRstd, coef, w));
+      Value dy = k.loadF32(k.buf.dy, at, w);
+      return std::pair<Value, Value>(
+          dy, arith::MulFOp::create(k.b, k.loc, dy, xhat));
+    });
+    kernel.gradientCoefficients();
+    kernel.gradientOutput();
   });
-  kernel.gradientCoefficients();
-  kernel.gradientOutput();
   if (k.plan.paramGrads)
     kernel.parameterGradients();
 }
 
 void mlir::norm::emitChannelsLastKernel(KernelEmitter &k) {
   ChannelsLast kernel(k);
-  if (k.plan.computeStats)
-    kernel.partialSums([&](Value o, Value at, Value c, int64_t w) {
-      Value d = arith::SubFOp::create(k.b, k.loc, k.loadInput(at, w),
-                                      kernel.shift(o, c, w));
-      return std::pair<Value, Value>(d,
-                                     arith::MulFOp::create(k.b, k.loc, d, d));
-    });
-  kernel.statistics();
-  if (!k.plan.statsOnly)
-    kernel.output();
+  kernel.allocate();
+  kernel.perOuter([&] {
+    if (k.plan.computeStats)
+      kernel.partialSums([&](Value o, Value at, Value c, int64_t w) {
+        Value d = arith::SubFOp::create(k.b, k.loc, k.loadInput(at, w),
+                                        kernel.shift(o, c, w));
+        return std::pair<Value, Value>(d,
+                                       arith::MulFOp::create(k.b, k.loc, d, d));
+      });
+    kernel.statistics();
+    if (!k.plan.statsOnly)
+      kernel.output();
+  });
 }

@@ -210,7 +210,8 @@ static int64_t prefetchDistance(const KernelView &v, int64_t elementBytes,
 CpuScheduleAttr mlir::norm::chooseCpuSchedule(MLIRContext *ctx,
                                               const KernelPlan &plan,
                                               int64_t vectorWidth,
-                                              int64_t threads) {
+                                              int64_t threads,
+                                              int64_t llcBytes) {
   const KernelView &v = plan.view;
   // 16-bit data: two f32 vectors per step, so that each step loads and
   // stores whole vectors of the data type and narrows 16 lanes at once
@@ -223,8 +224,7 @@ CpuScheduleAttr mlir::norm::chooseCpuSchedule(MLIRContext *ctx,
   // Outputs that cannot stay in the last-level cache bypass it: streaming
   // stores save the read-for-ownership of every output line.
   int64_t elementBytes = plan.dataType.getIntOrFloatBitWidth() / 8;
-  bool nontemporal =
-      v.numElements() * elementBytes >= lastLevelCacheBytes() / 2;
+  bool nontemporal = v.numElements() * elementBytes >= llcBytes / 2;
   // Prefetch 16 KiB ahead (measured on Zen 3, one thread, LayerNorm
   // [8192, 1024]: 4.4 -> 2.9 ms; 4 KiB helped less, 64 KiB no more).
   constexpr int64_t prefetchBytes = 16 << 10;
@@ -237,24 +237,31 @@ CpuScheduleAttr mlir::norm::chooseCpuSchedule(MLIRContext *ctx,
         /*row_chunks=*/std::min<int64_t>(8 * threads, v.numStats()),
         /*block=*/4096, nontemporal,
         prefetchDistance(v, elementBytes, prefetchBytes));
-  // Channels innermost: vectors across channels, rows split into chunks
-  // until every thread has several pieces of work.
-  int64_t wanted = (4 * threads + v.outer - 1) / v.outer;
+  // Channels innermost: vectors across channels. With enough outer indices
+  // to share evenly between the threads, one row chunk: each o's phases
+  // run back to back, its slab is re-read from cache, and large outputs
+  // stream (GroupNorm NHWC G=32 f32, medians of 5 interleaved runs,
+  // [16, 32, 32, 256]: 2.5 -> 1.9 ms on 1 thread, 1.5 -> 1.2 ms on 2;
+  // [32, 64, 64, 256], 4 MiB per sample: 31 -> 23 ms on 1 thread). Otherwise
+  // rows split into chunks until every thread has several pieces of work.
+  bool evenOuter =
+      v.outer >= 4 * threads || (v.outer >= threads && v.outer % threads == 0);
+  int64_t wanted = evenOuter ? 1 : (4 * threads + v.outer - 1) / v.outer;
   int64_t chunks =
       std::clamp<int64_t>(wanted, 1, std::max<int64_t>(1, v.rows / 64));
   while (chunks > 1 && channelsLastScratch(v, chunks) > scratchLimit)
     chunks /= 2;
   if (channelsLastScratch(v, chunks) > scratchLimit)
     return {};
-  // Streaming stores are off here: they made NHWC BatchNorm training slower
-  // (41 % -> 27 % of the copy probe, 1 thread), whose second read of the
-  // input then misses the last-level cache the outputs no longer share.
+  // Streaming stores only with one row chunk: with several, the second
+  // read of the input spans the whole tensor and streaming made NHWC
+  // BatchNorm training slower (41 % -> 27 % of the copy probe, 1 thread).
   // Forward: 4 rows summed in registers per accumulator update (NHWC
   // BatchNorm training 1.1x -> 1.5x oneDNN, one thread). The backward,
   // two input streams per row, measured slower with it (5.3 -> 6.3 ms).
   int64_t rowsPerUpdate = plan.backward ? 1 : 4;
   return CpuScheduleAttr::get(ctx, CpuKernel::channels_last, lanes,
                               rowsPerUpdate, chunks, /*block=*/256,
-                              /*nontemporal=*/false,
+                              /*nontemporal=*/nontemporal && chunks == 1,
                               prefetchBytes / elementBytes);
 }

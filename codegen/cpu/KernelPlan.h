@@ -78,10 +78,11 @@ std::optional<KernelPlan> planNormalization(const NormSpec &spec,
 /// if any, are per channel of the innermost [mid, inner] extent.
 bool channelsLastGradSupported(const KernelPlan &plan);
 
-/// The cost model: the schedule of `plan` on the host CPU with
-/// `vectorWidth` f32 lanes and `threads` hardware threads.
+/// The cost model: the schedule of `plan` on a CPU with `vectorWidth` f32
+/// lanes, `threads` hardware threads and a last-level cache of `llcBytes`.
 CpuScheduleAttr chooseCpuSchedule(MLIRContext *ctx, const KernelPlan &plan,
-                                  int64_t vectorWidth, int64_t threads);
+                                  int64_t vectorWidth, int64_t threads,
+                                  int64_t llcBytes);
 
 /// f32 lanes of the host's widest vector unit (16 with AVX-512, 8 with AVX2,
 /// 4 otherwise).

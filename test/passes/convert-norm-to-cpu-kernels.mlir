@@ -145,3 +145,23 @@ func.func @batch_norm_grad_nhwc(%dy: tensor<2x4x4x16xf32>, %x: tensor<2x4x4x16xf
   %dx, %dw, %db = norm.normalize_grad %dy, %x over [0, 1, 2] mean(%mean) rstd(%rstd) params [3] scale(%w) {norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 8, unroll = 1, row_chunks = 2, block = 256, nontemporal = false>} : (tensor<2x4x4x16xf32>, tensor<2x4x4x16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>) -> (tensor<2x4x4x16xf32>, tensor<16xf32>, tensor<16xf32>)
   return %dx, %dw, %db : tensor<2x4x4x16xf32>, tensor<16xf32>, tensor<16xf32>
 }
+
+// -----
+
+// channels_last with one row chunk: each sample's sums, statistics (a loop
+// over its groups) and output run back to back in one parallel loop over
+// the samples, so the second read of a sample hits the cache; the output
+// streams.
+// CHECK-LABEL: func.func @group_norm_nhwc_per_outer
+// CHECK: scf.parallel (%{{.*}}) = (%{{.*}}) to (%{{.*}}) step
+// CHECK: arith.mulf {{.*}} : vector<8xf32>
+// CHECK: scf.for
+// CHECK: math.sqrt
+// CHECK: vector.store {{.*}} {alignment = 32 : i64, nontemporal = true}
+// CHECK: scf.reduce
+// CHECK-NOT: scf.parallel
+// CHECK: return
+func.func @group_norm_nhwc_per_outer(%x: tensor<2x4x4x16xf32>, %w: tensor<16xf32>, %b: tensor<16xf32>) -> (tensor<2x4x4x16xf32>, tensor<2x4xf32>, tensor<2x4xf32>) {
+  %y, %m, %v = norm.normalize %x over [1, 2, 3] params [3] scale(%w) bias(%b) {groups = #norm.groups<axis = 3, count = 4>, norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 8, unroll = 4, row_chunks = 1, block = 256, nontemporal = true>} : (tensor<2x4x4x16xf32>, tensor<16xf32>, tensor<16xf32>) -> (tensor<2x4x4x16xf32>, tensor<2x4xf32>, tensor<2x4xf32>)
+  return %y, %m, %v : tensor<2x4x4x16xf32>, tensor<2x4xf32>, tensor<2x4xf32>
+}

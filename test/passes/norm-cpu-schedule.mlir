@@ -1,4 +1,5 @@
 // RUN: norm-opt %s --norm-canonicalize-named --norm-specialize-mode=mode=train --norm-cpu-schedule="vector-width=8 threads=2" | FileCheck %s
+// RUN: norm-opt %s --norm-canonicalize-named --norm-specialize-mode=mode=train --norm-cpu-schedule="vector-width=8 threads=2 llc-bytes=8192" | FileCheck %s --check-prefix=SMALL-LLC
 
 norm.running_stats @bn : tensor<16xf32>
 
@@ -22,6 +23,24 @@ func.func @layer_norm(%x: tensor<32x64xf32>) -> tensor<32x64xf32> {
 func.func @batch_norm_nhwc(%x: tensor<2x8x8x16xbf16>, %w: tensor<16xbf16>, %b: tensor<16xbf16>) -> tensor<2x8x8x16xbf16> {
   %y = norm.batch_norm %x scale(%w) bias(%b) {channel_axis = 3 : i64, running = #norm.running<@bn, momentum = 0.1>} : (tensor<2x8x8x16xbf16>, tensor<16xbf16>, tensor<16xbf16>) -> tensor<2x8x8x16xbf16>
   return %y : tensor<2x8x8x16xbf16>
+}
+
+// NHWC GroupNorm on 4 samples (2 per thread): one row chunk, so each
+// sample's sums, statistics and output run back to back. Outputs of half
+// the last-level cache or more stream (4 KiB of an 8 KiB cache), here as
+// in the rows kernel (the LayerNorm above), but not with row chunks, whose
+// second read of x needs the outputs out of the way (BatchNorm NHWC).
+// CHECK-LABEL: func.func @group_norm_nhwc
+// CHECK: norm.normalize {{.*}}#norm.cpu_schedule<kernel = channels_last, vector_width = 8, unroll = 4, row_chunks = 1, block = 256, nontemporal = false, prefetch = 4096>
+// SMALL-LLC-LABEL: func.func @layer_norm
+// SMALL-LLC: kernel = rows, {{.*}}nontemporal = true
+// SMALL-LLC-LABEL: func.func @batch_norm_nhwc
+// SMALL-LLC: norm.apply {{.*}}row_chunks = 2, block = 256, nontemporal = false
+// SMALL-LLC-LABEL: func.func @group_norm_nhwc
+// SMALL-LLC: norm.normalize {{.*}}row_chunks = 1, block = 256, nontemporal = true
+func.func @group_norm_nhwc(%x: tensor<4x4x4x16xf32>, %w: tensor<16xf32>, %b: tensor<16xf32>) -> tensor<4x4x4x16xf32> {
+  %y = norm.group_norm %x scale(%w) bias(%b) {num_groups = 4 : i64, channel_axis = 3 : i64} : (tensor<4x4x4x16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<4x4x4x16xf32>
+  return %y : tensor<4x4x4x16xf32>
 }
 
 // f64 data keep the portable lowering.

@@ -30,6 +30,8 @@ struct GradCase {
   bool zeroCentered = false;
   /// Memory-saving form: the op reads y = normalize(x) and the bias.
   bool fromOutput = false;
+  /// #norm.cpu_schedule parameters set by hand (else the cost model's).
+  std::string schedule;
 };
 
 GradCase makeGrad(std::string name, ref::Shape shape,
@@ -74,6 +76,18 @@ GradCase withType(GradCase c, DType dtype, const char *suffix) {
   return c;
 }
 
+/// The channels_last kernel with `chunks` row chunks (1: each outer
+/// index's sums and output back to back), streaming stores when `nt`.
+GradCase channelsLast(GradCase c, int chunks, bool nt, const char *suffix) {
+  c.schedule = "kernel = channels_last, vector_width = 8, unroll = 1, "
+               "row_chunks = " +
+               std::to_string(chunks) +
+               ", block = 3, nontemporal = " + (nt ? "true" : "false") +
+               ", prefetch = 64";
+  c.name += suffix;
+  return c;
+}
+
 GradCase f64(GradCase c) {
   c.dtype = DType::F64;
   c.name += "_f64";
@@ -113,6 +127,15 @@ std::vector<GradCase> gradCases() {
       withType(makeGrad("rms", {5, 64}, {1}, {1}, true, false), DType::F16,
                "_f16"),
       f64(grouped(makeGrad("gn", {2, 6, 4, 4}, {1, 2, 3}, {1}), 1, 3)),
+      // Hand-picked channels_last schedules: per-outer phases with
+      // streaming stores, and row chunks that do not divide the rows.
+      channelsLast(
+          grouped(makeGrad("gn_nhwc", {3, 5, 7, 12}, {1, 2, 3}, {3}), 3, 4), 1,
+          true, "_per_outer_nt"),
+      channelsLast(makeGrad("in_nhwc", {2, 6, 5, 9}, {1, 2}, {3}), 1, false,
+                   "_per_outer"),
+      channelsLast(makeGrad("bn_nhwc", {3, 7, 5, 11}, {0, 1, 2}, {3}), 3, true,
+                   "_chunks_nt"),
   };
 }
 
@@ -155,6 +178,8 @@ std::string gradGraph(const GradCase &c) {
     attrs += ", groups = #norm.groups<axis = " +
              std::to_string(c.spec.groups->first) +
              ", count = " + std::to_string(c.spec.groups->second) + ">";
+  if (!c.schedule.empty())
+    attrs += ", norm.cpu_schedule = #norm.cpu_schedule<" + c.schedule + ">";
   std::string results = x + ", " + p + ", " + p;
   return "func.func @f(" + args + ") -> (" + results + ") {\n" +
          "  %dx, %dw, %db = norm.normalize_grad " + operands + " {" + attrs +

@@ -12,6 +12,7 @@
 #include "test/integration/cpu/Harness.h"
 
 #include <algorithm>
+#include <optional>
 
 using namespace normc;
 using namespace normc::test;
@@ -25,7 +26,17 @@ struct ScheduleCase {
   std::string schedule; // the #norm.cpu_schedule parameters
   double mean = 0.0;    // of the input data
   bool residualRelu = false;
+  /// (axis, count) of a grouped normalization (GroupNorm).
+  std::optional<std::pair<int64_t, int64_t>> groups = std::nullopt;
 };
+
+/// ", groups = #norm.groups<...>" of a grouped case, else "".
+std::string groupsAttr(const ScheduleCase &c) {
+  if (!c.groups)
+    return "";
+  return ", groups = #norm.groups<axis = " + std::to_string(c.groups->first) +
+         ", count = " + std::to_string(c.groups->second) + ">";
+}
 
 /// y, mean, rstd of one scheduled norm.normalize (optionally of x + r,
 /// followed by ReLU).
@@ -44,8 +55,9 @@ std::string graph(const ScheduleCase &c, const ref::Shape &paramShape,
   src += "  %y, %m, %v = norm.normalize " + in + " over " + axisList(c.reduce) +
          " params " + axisList(c.params) +
          " scale(%w) bias(%b) {center = " + (c.center ? "true" : "false") +
-         ", norm.cpu_schedule = #norm.cpu_schedule<" + c.schedule + ">} : (" +
-         x + ", " + p + ", " + p + ") -> (" + x + ", " + s + ", " + s + ")\n";
+         groupsAttr(c) + ", norm.cpu_schedule = #norm.cpu_schedule<" +
+         c.schedule + ">} : (" + x + ", " + p + ", " + p + ") -> (" + x + ", " +
+         s + ", " + s + ")\n";
   std::string out = "%y";
   if (c.residualRelu) {
     src += "  %a = norm.activation relu %y : " + x + "\n";
@@ -63,6 +75,7 @@ TEST_P(Schedule, MatchesFloat64Reference) {
   spec.reduce = c.reduce;
   spec.params = c.params;
   spec.center = c.center;
+  spec.groups = c.groups;
   ref::Shape paramShape = ref::paramShape(c.shape, spec);
   ref::Shape statsShape = ref::statsShape(c.shape, spec);
   std::mt19937_64 rng(7);
@@ -182,6 +195,23 @@ INSTANTIATE_TEST_SUITE_P(
                      {3},
                      true,
                      channelsLast(16, 1, 256, false, 0, 4)},
+        // One row chunk: each sample's sums, statistics and output back to
+        // back; GroupNorm's groups of 3 channels merge per-channel moments.
+        ScheduleCase{"gn_nhwc_per_outer_nt",
+                     {4, 5, 3, 12},
+                     {1, 2, 3},
+                     {3},
+                     true,
+                     channelsLast(8, 1, 2, true, 16, 4),
+                     1e3,
+                     false,
+                     std::pair<int64_t, int64_t>{3, 4}},
+        ScheduleCase{"in_nhwc_per_outer_nt",
+                     {3, 7, 3, 20},
+                     {1, 2},
+                     {3},
+                     true,
+                     channelsLast(4, 1, 256, true, 0, 3)},
         ScheduleCase{"rms_nhwc",
                      {2, 3, 3, 10},
                      {1, 2},
