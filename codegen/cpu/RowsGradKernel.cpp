@@ -6,8 +6,8 @@
 //     with h = dy * scale (per element) or h = dy (scale constant over the
 //     chunk), f32 vectors per chunk, f64 across chunks;
 //  2. dx = rstd * (g - E[g] - xhat * E[g * xhat]) (RMS: no E[g]; fixed
-//     statistics: rstd * g), and, for parameters along the slab, the
-//     per-run partial dscale += dy * xhat and dbias += dy.
+//     statistics: rstd * g), two FMAs per vector, and, for parameters along the
+//     slab, the per-run partial dscale += dy * xhat and dbias += dy.
 // The slab stays in cache between the passes. A final parallel loop adds
 // the per-run partial parameter gradients in f64.
 //
@@ -51,11 +51,16 @@ struct RowsGrad {
   Value add(Value a, Value c) { return arith::AddFOp::create(b, loc, a, c); }
   Value sub(Value a, Value c) { return arith::SubFOp::create(b, loc, a, c); }
   Value mul(Value a, Value c) { return arith::MulFOp::create(b, loc, a, c); }
+  Value fma(Value a, Value c, Value d) {
+    return math::FmaOp::create(b, loc, a, c, d);
+  }
 
   /// Per-statistic values shared by the passes.
   struct Stat {
     Value mean, rstd; // f32 scalars
     Value meanG, meanGX;
+    // dx = xhat coefXhat + g rstd + coefOne: -rstd E[g xhat], -rstd E[g].
+    Value coefXhat, coefOne;
   };
 
   /// xhat and h at element `at` (param index `p` when per element; `scale`
@@ -208,6 +213,9 @@ struct RowsGrad {
     if (plan.batchStats) {
       st.meanG = plan.spec.center ? toF32(sumsOut[0]) : k.f32Constant(0, 1);
       st.meanGX = toF32(sumsOut[1]);
+      Value negRstd = arith::NegFOp::create(b, loc, st.rstd);
+      st.coefXhat = mul(negRstd, st.meanGX);
+      st.coefOne = mul(negRstd, st.meanG);
     }
   }
 
@@ -226,12 +234,13 @@ struct RowsGrad {
             Value dy;
             auto [xhat, h] = xhatAndH(st, at, pi, w, &dy);
             Value g = chunkScale ? mul(h, k.splat(chunkScale, w)) : h;
-            Value d = g;
-            if (plan.batchStats) {
-              d = sub(d, k.splat(st.meanG, w));
-              d = sub(d, mul(xhat, k.splat(st.meanGX, w)));
-            }
-            k.storeF32(mul(d, k.splat(st.rstd, w)), k.buf.dx, at);
+            // rstd (g - E[g] - xhat E[g xhat]) as two FMAs.
+            Value dx =
+                plan.batchStats
+                    ? fma(xhat, k.splat(st.coefXhat, w),
+                          fma(g, k.splat(st.rstd, w), k.splat(st.coefOne, w)))
+                    : mul(g, k.splat(st.rstd, w));
+            k.storeF32(dx, k.buf.dx, at);
             if (plan.paramGrads && perElement) {
               Value row = k.add(k.mul(run, plan.paramCount), pi);
               k.storeF32(math::FmaOp::create(b, loc, dy, xhat,

@@ -76,16 +76,27 @@ GradCase withType(GradCase c, DType dtype, const char *suffix) {
   return c;
 }
 
-/// The channels_last kernel with `chunks` row chunks (1: each outer
-/// index's sums and output back to back), streaming stores when `nt`.
-GradCase channelsLast(GradCase c, int chunks, bool nt, const char *suffix) {
-  c.schedule = "kernel = channels_last, vector_width = 8, unroll = 1, "
-               "row_chunks = " +
-               std::to_string(chunks) +
-               ", block = 3, nontemporal = " + (nt ? "true" : "false") +
-               ", prefetch = 64";
+/// A hand-picked schedule: `kernel` with `chunks` row chunks (rows: runs
+/// of statistics; channels_last: 1 runs each outer index's sums and output
+/// back to back), streaming stores when `nt`.
+GradCase scheduled(GradCase c, const char *kernel, int chunks, bool nt,
+                   const char *suffix) {
+  c.schedule =
+      std::string("kernel = ") + kernel +
+      ", vector_width = 8, unroll = 2, row_chunks = " + std::to_string(chunks) +
+      ", block = 3, nontemporal = " + (nt ? "true" : "false") +
+      ", prefetch = 64";
   c.name += suffix;
   return c;
+}
+
+GradCase channelsLast(GradCase c, int chunks, bool nt, const char *suffix) {
+  return scheduled(std::move(c), "channels_last", chunks, nt, suffix);
+}
+
+/// The rows kernel with `chunks` runs of statistics.
+GradCase rows(GradCase c, int chunks, bool nt, const char *suffix) {
+  return scheduled(std::move(c), "rows", chunks, nt, suffix);
 }
 
 GradCase f64(GradCase c) {
@@ -136,6 +147,16 @@ std::vector<GradCase> gradCases() {
                    "_per_outer"),
       channelsLast(makeGrad("bn_nhwc", {3, 7, 5, 11}, {0, 1, 2}, {3}), 3, true,
                    "_chunks_nt"),
+      // Runs of 4 and 3 statistics sharing per-run parameter-gradient
+      // partials; streaming stores on rows that start at every alignment
+      // (37) and on aligned rows (64).
+      rows(makeGrad("ln", {7, 37}, {1}, {1}), 2, false, "_runs"),
+      rows(makeGrad("ln", {7, 37}, {1}, {1}), 2, true, "_runs_nt"),
+      rows(makeGrad("ln", {7, 64}, {1}, {1}), 2, true, "_runs_nt_aligned"),
+      rows(makeGrad("rms", {9, 40}, {1}, {1}, true, false), 3, false, "_runs"),
+      rows(fixed(makeGrad("ln", {7, 37}, {1}, {1})), 2, false, "_runs"),
+      rows(makeGrad("ln_two_axes", {5, 4, 7}, {1, 2}, {1, 2}), 2, false,
+           "_runs"),
   };
 }
 
