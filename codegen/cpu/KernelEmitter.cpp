@@ -144,6 +144,16 @@ Value KernelEmitter::beginParallel(int64_t count) {
   return parallel.getInductionVars()[0];
 }
 
+Value KernelEmitter::beginRuns(int64_t count) {
+  int64_t runs = std::min(schedule.getRowChunks(), count);
+  int64_t perRun = (count + runs - 1) / runs;
+  Value first = mul(beginParallel(runs), perRun);
+  Value end = min(add(first, index(perRun)), index(count));
+  auto loop = scf::ForOp::create(b, loc, first, end, index(1));
+  b.setInsertionPointToStart(loop.getBody());
+  return loop.getInductionVar();
+}
+
 void KernelEmitter::forVectors(Value lb, Value ub,
                                function_ref<void(Value, int64_t)> body) {
   int64_t width = schedule.getVectorWidth();

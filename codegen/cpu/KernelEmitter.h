@@ -82,6 +82,10 @@ public:
   /// builder into its body; returns the induction variable. Callers keep an
   /// InsertionGuard.
   Value beginParallel(int64_t count);
+  /// Opens a parallel loop over `row_chunks` runs of consecutive indices in
+  /// [0, count) and a loop over the run's indices; moves the builder into
+  /// it and returns the index. Callers keep an InsertionGuard.
+  Value beginRuns(int64_t count);
 
   /// body(i, width) over [lb, ub): vectors of the schedule's width, then a
   /// scalar tail.

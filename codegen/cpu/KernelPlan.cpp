@@ -139,6 +139,13 @@ std::optional<KernelPlan> mlir::norm::planNormalization(const NormSpec &spec,
   return plan;
 }
 
+bool mlir::norm::rowsOutputInMemoryOrder(const KernelPlan &plan) {
+  constexpr int64_t maxStats = 1 << 16; // 256 KiB of rstd
+  const KernelView &v = plan.view;
+  return !plan.computeStats && !plan.backward && v.rows > 1 && v.mid > 1 &&
+         v.numStats() <= maxStats;
+}
+
 bool mlir::norm::channelsLastGradSupported(const KernelPlan &plan) {
   const KernelView &v = plan.view;
   bool perChannel = v.paramInnerDiv == 1 &&
@@ -231,12 +238,20 @@ CpuScheduleAttr mlir::norm::chooseCpuSchedule(MLIRContext *ctx,
   // Contiguous reduced runs of two vectors or more: one statistic at a time,
   // vectors along the run; its slab is re-read from cache, not DRAM. The
   // statistics are split into 8 runs per thread.
-  if (v.inner >= 2 * vectorWidth)
+  // With given statistics and strided spans the output goes in memory
+  // order (one stream, prefetched 16 KiB ahead; BatchNorm inference NCHW
+  // f32, medians of 3 interleaved runs: [64, 256, 14, 14] 1.71 -> 1.09 ms
+  // on 1 thread, 0.99 -> 0.51 ms on 2; [32, 64, 56, 56] 2.79 -> 2.06 ms).
+  if (v.inner >= 2 * vectorWidth) {
+    bool memoryOrder = rowsOutputInMemoryOrder(plan);
+    int64_t runs = memoryOrder ? v.outer * v.rows : v.numStats();
     return CpuScheduleAttr::get(
         ctx, CpuKernel::rows, lanes, /*unroll=*/4,
-        /*row_chunks=*/std::min<int64_t>(8 * threads, v.numStats()),
+        /*row_chunks=*/std::min<int64_t>(8 * threads, runs),
         /*block=*/4096, nontemporal,
-        prefetchDistance(v, elementBytes, prefetchBytes));
+        memoryOrder ? prefetchBytes / elementBytes
+                    : prefetchDistance(v, elementBytes, prefetchBytes));
+  }
   // Channels innermost: vectors across channels. With enough outer indices
   // to share evenly between the threads, one row chunk: each o's phases
   // run back to back, its slab is re-read from cache, and large outputs

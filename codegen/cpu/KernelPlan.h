@@ -74,6 +74,12 @@ std::optional<KernelPlan> planNormalization(const NormSpec &spec,
                                             RankedTensorType x, Value scale,
                                             Value bias, Type statsElement);
 
+/// True when the rows kernel of `plan` writes its output in memory order
+/// (parallel over (o, r), every m of each) rather than statistic by
+/// statistic: the statistics are given, a statistic's slab is several
+/// strided spans, and the rstd of every statistic fits on the stack.
+bool rowsOutputInMemoryOrder(const KernelPlan &plan);
+
 /// True when the channels_last backward kernel can run `plan`: parameters,
 /// if any, are per channel of the innermost [mid, inner] extent.
 bool channelsLastGradSupported(const KernelPlan &plan);

@@ -5,7 +5,10 @@
 // squared-deviation pass and the output pass run back to back on that slab,
 // so it is read from DRAM once when it fits in L2 and from cache after. Sums
 // are f32 vectors within blocks and f64 across blocks (two-pass statistics:
-// no cancellation for large means).
+// no cancellation for large means). With the statistics given (inference
+// BatchNorm) and several spans per slab, the output pass walks the spans in
+// memory order instead (parallel over (o, r), all m of each): one
+// sequential stream, not `rows` strided spans per statistic.
 //
 //===----------------------------------------------------------------------===//
 
@@ -114,7 +117,51 @@ void outputChunkParams(KernelEmitter &k, Value spanBase, Value paramBase,
         k.storeOutput(y, i);
       });
 }
+/// The output pass over the span at `spanBase` of a statistic with `mean`
+/// and `rstd`, its parameters from `paramBase`.
+void emitSpanOutput(KernelEmitter &k, Value spanBase, Value paramBase,
+                    Value mean, Value rstd) {
+  const KernelView &v = k.plan.view;
+  bool perElement = v.paramInnerDiv == 1 && v.inner > 1 &&
+                    (k.plan.hasScale || k.plan.hasBias);
+  if (perElement)
+    outputPerElementParams(k, spanBase, paramBase, mean, rstd);
+  else
+    outputChunkParams(k, spanBase, paramBase, mean, rstd);
+}
 } // namespace
+
+/// The output of given statistics, span after span in memory order: rstd
+/// of every statistic first (one sqrt each, not one per span), then
+/// parallel over runs of (o, r) the spans of every m.
+static void emitMemoryOrder(KernelEmitter &k) {
+  OpBuilder &b = k.b;
+  Location loc = k.loc;
+  const KernelView &v = k.plan.view;
+  Value rstdAll = memref::AllocaOp::create(
+      b, loc, MemRefType::get({v.numStats()}, b.getF32Type()));
+  {
+    OpBuilder::InsertionGuard guard(b);
+    auto stats = scf::ForOp::create(b, loc, k.index(0), k.index(v.numStats()),
+                                    k.index(1));
+    b.setInsertionPointToStart(stats.getBody());
+    Value g = stats.getInductionVar();
+    k.storeF32(k.rstdOf(k.loadF32(k.buf.varIn, g, 1)), rstdAll, g);
+  }
+  OpBuilder::InsertionGuard guard(b);
+  Value q = k.beginRuns(v.outer * v.rows); // o * rows + r
+  Value o = k.div(q, v.rows);
+  auto mids =
+      scf::ForOp::create(b, loc, k.index(0), k.index(v.mid), k.index(1));
+  b.setInsertionPointToStart(mids.getBody());
+  Value m = mids.getInductionVar();
+  Value g = k.add(k.mul(o, v.mid), m);
+  Value mean =
+      k.buf.meanIn ? k.loadF32(k.buf.meanIn, g, 1) : k.f32Constant(0, 1);
+  Value spanBase = k.mul(k.add(k.mul(q, v.mid), m), v.inner);
+  emitSpanOutput(k, spanBase, k.mul(m, v.paramMidStride), mean,
+                 memref::LoadOp::create(b, loc, rstdAll, g));
+}
 
 /// The statistics, then the output, of statistic g.
 static void emitStatistic(KernelEmitter &k, Value g) {
@@ -144,29 +191,14 @@ static void emitStatistic(KernelEmitter &k, Value g) {
   b.setInsertionPointToStart(spans.getBody());
   Value spanBase =
       k.add(slabBase, k.mul(spans.getInductionVar(), v.mid * v.inner));
-  bool perElement = v.paramInnerDiv == 1 && v.inner > 1 &&
-                    (k.plan.hasScale || k.plan.hasBias);
-  if (perElement)
-    outputPerElementParams(k, spanBase, paramBase, mean, rstd);
-  else
-    outputChunkParams(k, spanBase, paramBase, mean, rstd);
+  emitSpanOutput(k, spanBase, paramBase, mean, rstd);
 }
 
 void mlir::norm::emitRowsKernel(KernelEmitter &k) {
-  OpBuilder &b = k.b;
-  Location loc = k.loc;
+  if (rowsOutputInMemoryOrder(k.plan))
+    return emitMemoryOrder(k);
   // Parallel over `row_chunks` runs of consecutive statistics (few parallel
   // iterations: each ends with a fence when the stores stream).
-  int64_t count = k.plan.view.numStats();
-  int64_t chunks = std::min(k.schedule.getRowChunks(), count);
-  int64_t perChunk = (count + chunks - 1) / chunks;
-  OpBuilder::InsertionGuard guard(b);
-  Value first = k.mul(k.beginParallel(chunks), perChunk);
-  Value end = k.min(k.add(first, k.index(perChunk)), k.index(count));
-  auto loop = scf::ForOp::create(b, loc, first, end, k.index(1));
-  {
-    OpBuilder::InsertionGuard loopGuard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    emitStatistic(k, loop.getInductionVar());
-  }
+  OpBuilder::InsertionGuard guard(k.b);
+  emitStatistic(k, k.beginRuns(k.plan.view.numStats()));
 }

@@ -165,3 +165,26 @@ func.func @group_norm_nhwc_per_outer(%x: tensor<2x4x4x16xf32>, %w: tensor<16xf32
   %y, %m, %v = norm.normalize %x over [1, 2, 3] params [3] scale(%w) bias(%b) {groups = #norm.groups<axis = 3, count = 4>, norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 8, unroll = 4, row_chunks = 1, block = 256, nontemporal = true>} : (tensor<2x4x4x16xf32>, tensor<16xf32>, tensor<16xf32>) -> (tensor<2x4x4x16xf32>, tensor<2x4xf32>, tensor<2x4xf32>)
   return %y, %m, %v : tensor<2x4x4x16xf32>, tensor<2x4xf32>, tensor<2x4xf32>
 }
+
+// -----
+
+// Given statistics over strided spans (BatchNorm inference NCHW): rstd of
+// every channel first, then the spans in memory order, parallel over the
+// (n) rows with every channel of each, so the output is one stream.
+// CHECK-LABEL: func.func @batch_norm_infer_nchw_memory_order
+// CHECK: %[[RSTD:.*]] = memref.alloca() : memref<4xf32>
+// CHECK: scf.for
+// CHECK: math.sqrt
+// CHECK: memref.store {{.*}}, %[[RSTD]]
+// CHECK: scf.parallel
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: memref.load %[[RSTD]]
+// CHECK: memref.prefetch
+// CHECK: math.fma {{.*}} : vector<8xf32>
+// CHECK-NOT: math.sqrt
+// CHECK: return
+func.func @batch_norm_infer_nchw_memory_order(%x: tensor<2x4x8x8xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>, %w: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<2x4x8x8xf32> {
+  %y = norm.apply %x over [0, 2, 3] mean(%m) var(%v) params [1] scale(%w) bias(%b) {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 2, block = 4096, nontemporal = false, prefetch = 4096>} : (tensor<2x4x8x8xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<2x4x8x8xf32>
+  return %y : tensor<2x4x8x8xf32>
+}

@@ -43,6 +43,16 @@ func.func @group_norm_nhwc(%x: tensor<4x4x4x16xf32>, %w: tensor<16xf32>, %b: ten
   return %y : tensor<4x4x4x16xf32>
 }
 
+// Given statistics over strided spans (BatchNorm inference NCHW): the
+// output goes in memory order, so row_chunks counts (n) rows (2 here) and
+// the prefetch is 16 KiB of f32 ahead.
+// CHECK-LABEL: func.func @batch_norm_infer_nchw
+// CHECK: norm.apply {{.*}}#norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 2, block = 4096, nontemporal = false, prefetch = 4096>
+func.func @batch_norm_infer_nchw(%x: tensor<2x4x8x8xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>) -> tensor<2x4x8x8xf32> {
+  %y = norm.apply %x over [0, 2, 3] mean(%m) var(%v) : (tensor<2x4x8x8xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<2x4x8x8xf32>
+  return %y : tensor<2x4x8x8xf32>
+}
+
 // f64 data keep the portable lowering.
 // CHECK-LABEL: func.func @f64_data
 // CHECK-NOT: cpu_schedule

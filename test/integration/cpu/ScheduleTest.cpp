@@ -238,6 +238,75 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto &info) { return info.param.name; });
 } // namespace
 
+namespace {
+/// norm.apply with given statistics (inference) under a hand-picked
+/// schedule: the rows kernel writes strided spans in memory order.
+struct ApplyCase {
+  std::string name;
+  ref::Shape shape;
+  std::vector<int64_t> reduce, params;
+  std::string schedule;
+};
+
+class ApplySchedule : public ::testing::TestWithParam<ApplyCase> {};
+
+TEST_P(ApplySchedule, MatchesFloat64Reference) {
+  const ApplyCase &c = GetParam();
+  ref::Spec spec;
+  spec.reduce = c.reduce;
+  spec.params = c.params;
+  ref::Shape paramShape = ref::paramShape(c.shape, spec);
+  ref::Shape statsShape = ref::statsShape(c.shape, spec);
+  std::string x = tensorType(c.shape, DType::F32);
+  std::string p = tensorType(paramShape, DType::F32);
+  std::string s = tensorType(statsShape, DType::F32);
+  std::string source =
+      "func.func @f(%x: " + x + ", %m: " + s + ", %v: " + s + ", %w: " + p +
+      ", %b: " + p + ") -> " + x + " {\n  %y = norm.apply %x over " +
+      axisList(c.reduce) + " mean(%m) var(%v) params " + axisList(c.params) +
+      " scale(%w) bias(%b) {norm.cpu_schedule = #norm.cpu_schedule<" +
+      c.schedule + ">} : (" + x + ", " + s + ", " + s + ", " + p + ", " + p +
+      ") -> " + x + "\n  return %y : " + x + "\n}\n";
+  std::mt19937_64 rng(11);
+  Input in = randomInput(rng, c.shape, DType::F32, 3.0, 2.0);
+  Input mean = randomInput(rng, statsShape, DType::F32, 3.0, 1.0);
+  Input var = randomInput(rng, statsShape, DType::F32, 4.0, 1.0);
+  Input w = randomInput(rng, paramShape, DType::F32, 1.0, 0.5);
+  Input b = randomInput(rng, paramShape, DType::F32);
+  std::unique_ptr<Session> session = compileSession(source, {"infer"});
+  ASSERT_TRUE(session);
+  auto out = run(*session, {&in, &mean, &var, &w, &b});
+  ASSERT_EQ(out.size(), 1u);
+  std::vector<double> want = ref::applyStats(
+      in.values, c.shape, spec, mean.values, var.values, &w.values, &b.values);
+  expectClose(out[0], want, toleranceFor(DType::F32), c.name + " y");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    HandPicked, ApplySchedule,
+    ::testing::Values(
+        // BatchNorm NCHW: spans of 37 (tails), streaming stores at every
+        // alignment, runs of (n, c) rows that do not divide evenly.
+        ApplyCase{"bn_nchw_nt",
+                  {3, 5, 37},
+                  {0, 2},
+                  {1},
+                  rows(8, 4, 4, 4096, true, 64)},
+        ApplyCase{"bn_nchw_4d",
+                  {2, 3, 4, 9},
+                  {0, 2, 3},
+                  {1},
+                  rows(4, 1, 3, 16, false, 1000)},
+        // Parameters per element of [mid, inner]: LayerNorm-like apply of
+        // given statistics over strided rows.
+        ApplyCase{"per_element_params",
+                  {4, 3, 20},
+                  {0, 2},
+                  {1, 2},
+                  rows(8, 2, 5, 64, false, 16)}),
+    [](const auto &info) { return info.param.name; });
+} // namespace
+
 /// Scalar bf16 arithmetic (a residual add on an odd shape, outside any
 /// kernel) is legalized by x86 through compiler-rt's __truncsfbf2, which
 /// normc defines in every module: it compiles, links and rounds correctly.
