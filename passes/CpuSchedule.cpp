@@ -38,6 +38,7 @@ struct NormCpuSchedulePass
         spec, cast<RankedTensorType>(x.getType()), scale, bias, statsElement);
     if (!plan)
       return;
+    plan->backward = backward;
     CpuScheduleAttr attr =
         chooseCpuSchedule(op->getContext(), *plan, width, threadCount, llc);
     if (attr && backward && attr.getKernel() == CpuKernel::channels_last &&

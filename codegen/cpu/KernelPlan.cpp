@@ -245,8 +245,14 @@ CpuScheduleAttr mlir::norm::chooseCpuSchedule(MLIRContext *ctx,
   if (v.inner >= 2 * vectorWidth) {
     bool memoryOrder = rowsOutputInMemoryOrder(plan);
     int64_t runs = memoryOrder ? v.outer * v.rows : v.numStats();
+    // Up to 4 accumulators per sum, 8 vector registers in all: the backward
+    // keeps two sums, and 16-bit data two vectors per step (bf16 LayerNorm
+    // backward spilled accumulators to the stack with 16; [256, 1024] in
+    // cache, 1 thread: 0.18 -> 0.17 ms).
+    int64_t registersPerStep = (plan.backward ? 2 : 1) * (lanes / vectorWidth);
+    int64_t unroll = std::clamp<int64_t>(8 / registersPerStep, 1, 4);
     return CpuScheduleAttr::get(
-        ctx, CpuKernel::rows, lanes, /*unroll=*/4,
+        ctx, CpuKernel::rows, lanes, unroll,
         /*row_chunks=*/std::min<int64_t>(8 * threads, runs),
         /*block=*/4096, nontemporal,
         memoryOrder ? prefetchBytes / elementBytes
@@ -273,7 +279,9 @@ CpuScheduleAttr mlir::norm::chooseCpuSchedule(MLIRContext *ctx,
   // BatchNorm training slower (41 % -> 27 % of the copy probe, 1 thread).
   // Forward: 4 rows summed in registers per accumulator update (NHWC
   // BatchNorm training 1.1x -> 1.5x oneDNN, one thread). The backward,
-  // two input streams per row, measured slower with it (5.3 -> 6.3 ms).
+  // two input streams per row, is faster with one (NHWC BatchNorm backward
+  // f32, 1 thread, medians of 3 interleaved: [64, 14, 14, 256] 3.7 -> 2.6
+  // ms, [32, 56, 56, 64] 8.6 -> 6.8 ms).
   int64_t rowsPerUpdate = plan.backward ? 1 : 4;
   return CpuScheduleAttr::get(ctx, CpuKernel::channels_last, lanes,
                               rowsPerUpdate, chunks, /*block=*/256,

@@ -53,6 +53,20 @@ func.func @batch_norm_infer_nchw(%x: tensor<2x4x8x8xf32>, %m: tensor<4xf32>, %v:
   return %y : tensor<2x4x8x8xf32>
 }
 
+// Backward kernels: channels_last adds one row per accumulator update (two
+// input streams per row); the rows backward keeps two sums, so bf16 (two
+// vectors per step) gets 2 accumulators per sum, f32 4 (8 registers).
+// CHECK-LABEL: func.func @backward
+// CHECK: norm.normalize_grad {{.*}}#norm.cpu_schedule<kernel = channels_last, vector_width = 8, unroll = 1,
+// CHECK: norm.normalize_grad {{.*}}#norm.cpu_schedule<kernel = rows, vector_width = 16, unroll = 2,
+// CHECK: norm.normalize_grad {{.*}}#norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4,
+func.func @backward(%dy: tensor<2x8x8x16xf32>, %x: tensor<2x8x8x16xf32>, %m: tensor<16xf32>, %r: tensor<16xf32>, %w: tensor<16xf32>, %dyh: tensor<8x64xbf16>, %xh: tensor<8x64xbf16>, %mh: tensor<8xf32>, %rh: tensor<8xf32>, %wh: tensor<64xbf16>, %dyf: tensor<8x64xf32>, %xf: tensor<8x64xf32>, %wf: tensor<64xf32>) -> (tensor<2x8x8x16xf32>, tensor<8x64xbf16>, tensor<8x64xf32>) {
+  %dx, %dw, %db = norm.normalize_grad %dy, %x over [0, 1, 2] mean(%m) rstd(%r) params [3] scale(%w) : (tensor<2x8x8x16xf32>, tensor<2x8x8x16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>) -> (tensor<2x8x8x16xf32>, tensor<16xf32>, tensor<16xf32>)
+  %dxh, %dwh, %dbh = norm.normalize_grad %dyh, %xh over [1] mean(%mh) rstd(%rh) params [1] scale(%wh) : (tensor<8x64xbf16>, tensor<8x64xbf16>, tensor<8xf32>, tensor<8xf32>, tensor<64xbf16>) -> (tensor<8x64xbf16>, tensor<64xbf16>, tensor<64xbf16>)
+  %dxf, %dwf, %dbf = norm.normalize_grad %dyf, %xf over [1] mean(%mh) rstd(%rh) params [1] scale(%wf) : (tensor<8x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8xf32>, tensor<64xf32>) -> (tensor<8x64xf32>, tensor<64xf32>, tensor<64xf32>)
+  return %dx, %dxh, %dxf : tensor<2x8x8x16xf32>, tensor<8x64xbf16>, tensor<8x64xf32>
+}
+
 // f64 data keep the portable lowering.
 // CHECK-LABEL: func.func @f64_data
 // CHECK-NOT: cpu_schedule
