@@ -33,30 +33,6 @@ struct KernelMatch {
   ActivationOp activation; // fused epilogue, or null
 };
 
-/// True when every user of `values` other than `op` comes after `op` in its
-/// block.
-bool usedOnlyAfter(ValueRange values, Operation *op) {
-  for (Value v : values)
-    for (Operation *user : v.getUsers())
-      if (user != op &&
-          (user->getBlock() != op->getBlock() || !op->isBeforeInBlock(user)))
-        return false;
-  return true;
-}
-
-MomentsOp fusableMoments(ApplyOp apply) {
-  auto moments = apply.getVar().getDefiningOp<MomentsOp>();
-  if (!moments || moments.getX() != apply.getX() ||
-      moments.getReduce() != apply.getReduce() ||
-      moments.getGroupsAttr() != apply.getGroupsAttr() ||
-      moments.getCenter() != static_cast<bool>(apply.getMean()) ||
-      (apply.getMean() && apply.getMean() != moments.getMean()))
-    return {};
-  if (!usedOnlyAfter(moments->getResults(), apply))
-    return {};
-  return moments;
-}
-
 AddOp fusableResidual(ApplyOp apply, MomentsOp moments) {
   auto add = apply.getX().getDefiningOp<AddOp>();
   if (!add || add.getLhs().getType() != add.getType() ||

@@ -30,8 +30,11 @@ struct NormCpuSchedulePass
   /// The target the cost model sizes kernels for (the options or the host).
   int64_t width = 0, threadCount = 0, llc = 0;
 
+  /// `computeStats`: the kernel computes the statistics it applies (a
+  /// norm.normalize, or a norm.apply fused with its norm.moments).
   void schedule(Operation *op, const NormSpec &spec, Value x, Value scale,
-                Value bias, Type statsElement, bool backward = false) {
+                Value bias, Type statsElement, bool computeStats,
+                bool backward = false) {
     if (op->hasAttr(kCpuScheduleAttrName))
       return;
     std::optional<KernelPlan> plan = planNormalization(
@@ -39,6 +42,7 @@ struct NormCpuSchedulePass
     if (!plan)
       return;
     plan->backward = backward;
+    plan->computeStats = computeStats;
     CpuScheduleAttr attr =
         chooseCpuSchedule(op->getContext(), *plan, width, threadCount, llc);
     if (attr && backward && attr.getKernel() == CpuKernel::channels_last &&
@@ -62,23 +66,26 @@ struct NormCpuSchedulePass
         auto x = cast<RankedTensorType>(normalize.getX().getType());
         schedule(op, spec, normalize.getX(), normalize.getScale(),
                  normalize.getBias(),
-                 spec.getStatsElementType(x.getElementType()));
+                 spec.getStatsElementType(x.getElementType()),
+                 /*computeStats=*/true);
       } else if (auto grad = dyn_cast<NormalizeGradOp>(op)) {
         // The memory-saving form keeps the linalg lowering.
         if (grad.getFromOutput())
           return;
         schedule(op, grad.getSpec(), grad.getX(), grad.getScale(),
                  grad.getBias(), getElementTypeOrSelf(grad.getRstd().getType()),
-                 /*backward=*/true);
+                 /*computeStats=*/false, /*backward=*/true);
       } else if (auto moments = dyn_cast<MomentsOp>(op)) {
         // Used when no apply of the same input takes the statistics over
         // (a backward pass recomputing them).
         schedule(op, moments.getSpec(), moments.getX(), Value(), Value(),
-                 getElementTypeOrSelf(moments.getVar().getType()));
+                 getElementTypeOrSelf(moments.getVar().getType()),
+                 /*computeStats=*/true);
       } else if (auto apply = dyn_cast<ApplyOp>(op)) {
         schedule(op, apply.getSpec(), apply.getX(), apply.getScale(),
                  apply.getBias(),
-                 getElementTypeOrSelf(apply.getVar().getType()));
+                 getElementTypeOrSelf(apply.getVar().getType()),
+                 /*computeStats=*/static_cast<bool>(fusableMoments(apply)));
       }
     });
   }

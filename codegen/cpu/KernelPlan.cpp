@@ -139,6 +139,30 @@ std::optional<KernelPlan> mlir::norm::planNormalization(const NormSpec &spec,
   return plan;
 }
 
+/// True when every user of `values` other than `op` comes after `op` in its
+/// block.
+static bool usedOnlyAfter(ValueRange values, Operation *op) {
+  for (Value v : values)
+    for (Operation *user : v.getUsers())
+      if (user != op &&
+          (user->getBlock() != op->getBlock() || !op->isBeforeInBlock(user)))
+        return false;
+  return true;
+}
+
+MomentsOp mlir::norm::fusableMoments(ApplyOp apply) {
+  auto moments = apply.getVar().getDefiningOp<MomentsOp>();
+  if (!moments || moments.getX() != apply.getX() ||
+      moments.getReduce() != apply.getReduce() ||
+      moments.getGroupsAttr() != apply.getGroupsAttr() ||
+      moments.getCenter() != static_cast<bool>(apply.getMean()) ||
+      (apply.getMean() && apply.getMean() != moments.getMean()))
+    return {};
+  if (!usedOnlyAfter(moments->getResults(), apply))
+    return {};
+  return moments;
+}
+
 bool mlir::norm::rowsOutputInMemoryOrder(const KernelPlan &plan) {
   constexpr int64_t maxStats = 1 << 16; // 256 KiB of rstd
   const KernelView &v = plan.view;

@@ -74,6 +74,11 @@ std::optional<KernelPlan> planNormalization(const NormSpec &spec,
                                             RankedTensorType x, Value scale,
                                             Value bias, Type statsElement);
 
+/// The norm.moments whose statistics the kernel of `apply` computes itself
+/// (same input, axes and groups; its results used only after `apply`), or
+/// null.
+MomentsOp fusableMoments(ApplyOp apply);
+
 /// True when the rows kernel of `plan` writes its output in memory order
 /// (parallel over (o, r), every m of each) rather than statistic by
 /// statistic: the statistics are given, a statistic's slab is several

@@ -2,6 +2,7 @@
 // RUN: norm-opt %s --norm-canonicalize-named --norm-specialize-mode=mode=train --norm-cpu-schedule="vector-width=8 threads=2 llc-bytes=8192" | FileCheck %s --check-prefix=SMALL-LLC
 
 norm.running_stats @bn : tensor<16xf32>
+norm.running_stats @bn4 : tensor<4xf32>
 
 // Rows of 64 contiguous reduced elements: the rows kernel, 8 runs per
 // thread (16 of the 32 rows); the output pass prefetches 64 rows ahead
@@ -65,6 +66,16 @@ func.func @backward(%dy: tensor<2x8x8x16xf32>, %x: tensor<2x8x8x16xf32>, %m: ten
   %dxh, %dwh, %dbh = norm.normalize_grad %dyh, %xh over [1] mean(%mh) rstd(%rh) params [1] scale(%wh) : (tensor<8x64xbf16>, tensor<8x64xbf16>, tensor<8xf32>, tensor<8xf32>, tensor<64xbf16>) -> (tensor<8x64xbf16>, tensor<64xbf16>, tensor<64xbf16>)
   %dxf, %dwf, %dbf = norm.normalize_grad %dyf, %xf over [1] mean(%mh) rstd(%rh) params [1] scale(%wf) : (tensor<8x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8xf32>, tensor<64xf32>) -> (tensor<8x64xf32>, tensor<64xf32>, tensor<64xf32>)
   return %dx, %dxh, %dxf : tensor<2x8x8x16xf32>, tensor<8x64xbf16>, tensor<8x64xf32>
+}
+
+// The same in training: the apply computes the moments it is fused with,
+// so it goes statistic by statistic (4 runs of the 4 channels) and
+// prefetches the next whole channels (32 of 512 bytes) ahead.
+// CHECK-LABEL: func.func @batch_norm_train_nchw
+// CHECK: norm.apply {{.*}}#norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 4, block = 4096, nontemporal = false, prefetch = 2048>
+func.func @batch_norm_train_nchw(%x: tensor<2x4x8x8xf32>) -> tensor<2x4x8x8xf32> {
+  %y = norm.batch_norm %x {running = #norm.running<@bn4, momentum = 0.1>} : (tensor<2x4x8x8xf32>) -> tensor<2x4x8x8xf32>
+  return %y : tensor<2x4x8x8xf32>
 }
 
 // f64 data keep the portable lowering.
