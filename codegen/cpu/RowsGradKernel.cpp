@@ -58,8 +58,8 @@ struct RowsGrad {
   /// Per-statistic values shared by the passes.
   struct Stat {
     Value mean, rstd; // f32 scalars
-    Value meanG, meanGX;
-    // dx = xhat coefXhat + g rstd + coefOne: -rstd E[g xhat], -rstd E[g].
+    // With batch statistics dx = xhat coefXhat + g rstd + coefOne, where
+    // coefXhat = -rstd E[g xhat] and coefOne = -rstd E[g].
     Value coefXhat, coefOne;
   };
 
@@ -167,10 +167,10 @@ struct RowsGrad {
     memref::StoreOp::create(b, loc, add(old, value), part, at);
   }
 
-  /// Pass 1: E[g] and E[g * xhat] (and chunk-wise parameter gradients).
+  /// Pass 1: E[g] and E[g * xhat] into the dx coefficients of `st` (and
+  /// chunk-wise parameter gradients).
   void sums(Stat &st, Value run, Value slabBase, Value m) {
     bool needSums = plan.batchStats || (plan.paramGrads && !perElement);
-    st.meanG = st.meanGX = k.f32Constant(0, 1);
     if (!needSums)
       return;
     // f64 totals of g and g * xhat over the slab, in this run's two slots
@@ -211,11 +211,10 @@ struct RowsGrad {
           .getResult();
     };
     if (plan.batchStats) {
-      st.meanG = plan.spec.center ? toF32(sumsOut[0]) : k.f32Constant(0, 1);
-      st.meanGX = toF32(sumsOut[1]);
       Value negRstd = arith::NegFOp::create(b, loc, st.rstd);
-      st.coefXhat = mul(negRstd, st.meanGX);
-      st.coefOne = mul(negRstd, st.meanG);
+      st.coefXhat = mul(negRstd, toF32(sumsOut[1]));
+      st.coefOne = plan.spec.center ? mul(negRstd, toF32(sumsOut[0]))
+                                    : k.f32Constant(0, 1);
     }
   }
 
