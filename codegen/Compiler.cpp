@@ -1,8 +1,8 @@
-//===- Compiler.cpp - Compile a norm graph for the host CPU ---------------===//
+//===- Compiler.cpp - Compile a norm graph for a CPU ----------------------===//
 //
 // Lowers each mode of a graph with norm-to-cpu, records the manifest from
 // the specialized function signatures, translates to LLVM IR, links the
-// modes and optimizes for the host.
+// modes and optimizes for the host CPU or a named one.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,9 +23,11 @@
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/Linker/Linker.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
 #include "llvm/Transforms/Utils/ModuleUtils.h"
 
 using namespace mlir;
@@ -94,8 +96,18 @@ static void recordStates(ModuleOp module, normc::Manifest &manifest) {
 
 FailureOr<OwningOpRef<ModuleOp>>
 mlir::norm::lowerGraphForMode(ModuleOp graph, StringRef mode,
-                              normc::Manifest &manifest, bool backward,
-                              bool memorySavingBackward, bool cpuKernels) {
+                              normc::Manifest &manifest,
+                              const CompileOptions &compile) {
+  NormCpuSchedulePassOptions schedule;
+  if (compile.cpuKernels) {
+    auto tm = createCpuTargetMachine(compile.target);
+    if (!tm)
+      return graph.emitError("no target machine: ")
+             << llvm::toString(tm.takeError());
+    schedule.vectorWidth = vectorWidthOf(**tm);
+    schedule.threads = compile.target.threads;
+    schedule.llcBytes = compile.target.llcBytes;
+  }
   OwningOpRef<ModuleOp> module(cast<ModuleOp>(graph->clone()));
   recordStates(*module, manifest);
   SmallVector<func::FuncOp> entries;
@@ -113,10 +125,10 @@ mlir::norm::lowerGraphForMode(ModuleOp graph, StringRef mode,
 
   NormPipelineOptions options;
   options.mode = mode.str();
-  options.backward = backward;
-  options.memorySavingBackward = memorySavingBackward;
+  options.backward = compile.backward;
+  options.memorySavingBackward = compile.memorySavingBackward;
   PassManager front(graph.getContext());
-  buildNormFrontendPipeline(front, options, cpuKernels);
+  buildNormFrontendPipeline(front, options, compile.cpuKernels, schedule);
   if (failed(front.run(*module)))
     return failure();
 
@@ -183,16 +195,72 @@ mlir::norm::lowerGraphForMode(ModuleOp graph, StringRef mode,
   return module;
 }
 
+/// The entries of an LLVM feature list, "+a,-b".
+static llvm::SmallVector<llvm::StringRef> splitFeatures(llvm::StringRef list) {
+  llvm::SmallVector<llvm::StringRef> features;
+  list.split(features, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  for (llvm::StringRef &feature : features)
+    feature = feature.trim();
+  return features;
+}
+
+/// An error when `target` names a CPU or a feature ("+a,-b") that LLVM's
+/// target for `triple` does not know (checked before LLVM would warn and
+/// ignore it).
+static llvm::Error checkCpuTarget(const CpuTarget &target,
+                                  const llvm::Triple &triple) {
+  std::string error;
+  const llvm::Target *llvmTarget =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!llvmTarget)
+    return llvm::createStringError(error);
+  std::unique_ptr<llvm::MCSubtargetInfo> info(
+      llvmTarget->createMCSubtargetInfo(triple, "", ""));
+  if (!target.cpu.empty() && !info->isCPUStringValid(target.cpu))
+    return llvm::createStringError("unknown CPU '" + target.cpu + "' for " +
+                                   triple.str());
+  for (llvm::StringRef name : splitFeatures(target.features)) {
+    llvm::StringRef bare = name;
+    if (!bare.consume_front("+") && !bare.consume_front("-"))
+      return llvm::createStringError("CPU feature '" + name +
+                                     "' must start with + or -");
+    if (!llvm::any_of(
+            info->getAllProcessorFeatures(),
+            [&](const llvm::SubtargetFeatureKV &kv) { return bare == kv.Key; }))
+      return llvm::createStringError("unknown CPU feature '" + bare + "'");
+  }
+  return llvm::Error::success();
+}
+
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
-mlir::norm::createHostTargetMachine() {
+mlir::norm::createCpuTargetMachine(const CpuTarget &target) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
-  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  llvm::Triple triple(llvm::sys::getProcessTriple());
+  if (llvm::Error err = checkCpuTarget(target, triple))
+    return std::move(err);
+  auto builder = target.cpu.empty()
+                     ? llvm::orc::JITTargetMachineBuilder::detectHost()
+                     : llvm::Expected<llvm::orc::JITTargetMachineBuilder>(
+                           llvm::orc::JITTargetMachineBuilder(triple));
   if (!builder)
     return builder.takeError();
+  if (!target.cpu.empty())
+    builder->setCPU(target.cpu);
+  for (llvm::StringRef feature : splitFeatures(target.features))
+    builder->getFeatures().AddFeature(feature);
   builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
   builder->setRelocationModel(llvm::Reloc::PIC_);
   return builder->createTargetMachine();
+}
+
+int64_t mlir::norm::vectorWidthOf(const llvm::TargetMachine &tm) {
+  const llvm::MCSubtargetInfo &info = *tm.getMCSubtargetInfo();
+  if (info.checkFeatures("+avx512f"))
+    return 16;
+  if (info.checkFeatures("+avx"))
+    return 8;
+  return 4;
 }
 
 /// Defines compiler-rt's `__truncsfbf2` (f32 -> bf16, round to nearest
@@ -233,8 +301,7 @@ mlir::norm::compileGraph(ModuleOp graph, const CompileOptions &options) {
   result.context = std::make_unique<llvm::LLVMContext>();
   for (const std::string &mode : options.modes) {
     FailureOr<OwningOpRef<ModuleOp>> lowered =
-        lowerGraphForMode(graph, mode, result.manifest, options.backward,
-                          options.memorySavingBackward, options.cpuKernels);
+        lowerGraphForMode(graph, mode, result.manifest, options);
     if (failed(lowered))
       return failure();
     std::unique_ptr<llvm::Module> llvmModule =
@@ -247,9 +314,9 @@ mlir::norm::compileGraph(ModuleOp graph, const CompileOptions &options) {
       return graph.emitError("linking the entries of both modes failed");
   }
   defineTruncSFBF2(*result.module);
-  auto tm = createHostTargetMachine();
+  auto tm = createCpuTargetMachine(options.target);
   if (!tm)
-    return graph.emitError("no target machine for the host: ")
+    return graph.emitError("no target machine: ")
            << llvm::toString(tm.takeError());
   result.module->setDataLayout((*tm)->createDataLayout());
   result.module->setTargetTriple((*tm)->getTargetTriple());

@@ -29,6 +29,20 @@ namespace mlir {
 namespace norm {
 
 /// What to compile.
+/// The CPU a graph is compiled for; empty fields mean the host's. A named
+/// CPU cross-compiles: the kernels' vector width follows its features, and
+/// `threads` / `llcBytes` describe the machine the library will run on.
+struct CpuTarget {
+  /// LLVM CPU name, e.g. "znver5" or "sapphirerapids" ("": the host CPU).
+  std::string cpu;
+  /// Features added to or removed from the CPU's, e.g. "-avx512f,+avx2".
+  std::string features;
+  /// Threads the kernels are sized for (0: the host's).
+  int64_t threads = 0;
+  /// Bytes of last-level cache (0: the host's).
+  int64_t llcBytes = 0;
+};
+
 struct CompileOptions {
   /// `train`, `infer` or both.
   std::vector<std::string> modes = {"infer"};
@@ -42,6 +56,8 @@ struct CompileOptions {
   /// Normalizations run as scheduled CPU kernels (norm-cpu-schedule); false
   /// keeps the portable linalg lowering for every op.
   bool cpuKernels = true;
+  /// The CPU the code is for.
+  CpuTarget target;
 };
 
 /// A compiled graph: the LLVM module of every entry and its manifest.
@@ -56,15 +72,20 @@ struct CompiledGraph {
 /// in `manifest`. Diagnostics go to the context's handler.
 FailureOr<OwningOpRef<ModuleOp>>
 lowerGraphForMode(ModuleOp graph, StringRef mode, normc::Manifest &manifest,
-                  bool backward = true, bool memorySavingBackward = false,
-                  bool cpuKernels = true);
+                  const CompileOptions &options);
 
 /// Compiles `graph` in every requested mode into one optimized LLVM module.
 FailureOr<CompiledGraph> compileGraph(ModuleOp graph,
                                       const CompileOptions &options);
 
-/// A target machine for the host CPU (its features, e.g. AVX-512).
-llvm::Expected<std::unique_ptr<llvm::TargetMachine>> createHostTargetMachine();
+/// A target machine for `target` (by default the host CPU and its features,
+/// e.g. AVX-512). An unknown CPU or feature name is an error.
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+createCpuTargetMachine(const CpuTarget &target = {});
+
+/// f32 lanes of the widest vector unit `tm` has (16 with AVX-512F, 8 with
+/// AVX, else 4).
+int64_t vectorWidthOf(const llvm::TargetMachine &tm);
 
 /// Emits `module` as an object file (or assembly when `assembly`) for `tm`.
 llvm::Expected<std::string> emitObject(llvm::Module &module,

@@ -22,9 +22,9 @@
 using namespace mlir;
 using namespace mlir::norm;
 
-void mlir::norm::buildNormFrontendPipeline(OpPassManager &pm,
-                                           const NormPipelineOptions &options,
-                                           bool cpuKernels) {
+void mlir::norm::buildNormFrontendPipeline(
+    OpPassManager &pm, const NormPipelineOptions &options, bool cpuKernels,
+    const NormCpuSchedulePassOptions &schedule) {
   pm.addPass(createNormCanonicalizeNamedPass());
   if (options.backward) {
     NormBuildBackwardPassOptions backward;
@@ -36,7 +36,7 @@ void mlir::norm::buildNormFrontendPipeline(OpPassManager &pm,
   specialize.mode = options.mode;
   pm.addPass(createNormSpecializeModePass(specialize));
   if (cpuKernels) {
-    pm.addPass(createNormCpuSchedulePass());
+    pm.addPass(createNormCpuSchedulePass(schedule));
     pm.addPass(createConvertNormToCpuKernelsPass());
   }
   pm.addPass(createConvertNormToLinalgPass());

@@ -10,6 +10,8 @@
 #ifndef NORMC_CODEGEN_PIPELINES_H
 #define NORMC_CODEGEN_PIPELINES_H
 
+#include "passes/Passes.h"
+
 #include "mlir/Pass/PassOptions.h"
 #include <string>
 
@@ -40,12 +42,13 @@ struct NormPipelineOptions : public PassPipelineOptions<NormPipelineOptions> {
       llvm::cl::init(true)};
 };
 
-/// Target-independent front: norm graph -> linalg on tensors.
-/// The target-independent front; with `cpuKernels`, scheduled
-/// normalizations become CPU kernels before the linalg lowering.
+/// The target-independent front, norm graph -> linalg on tensors; with
+/// `cpuKernels`, normalizations get CPU schedules (`schedule`: the cost
+/// model's target) and become CPU kernels before the linalg lowering.
 void buildNormFrontendPipeline(OpPassManager &pm,
                                const NormPipelineOptions &options,
-                               bool cpuKernels = false);
+                               bool cpuKernels = false,
+                               const NormCpuSchedulePassOptions &schedule = {});
 
 /// The whole CPU pipeline: norm graph -> LLVM dialect. Tensor results become
 /// caller-provided output buffers (`buffer-results-to-out-params`) and every

@@ -86,6 +86,10 @@ def parse_args():
     p.add_argument("--eager-alloc", action="store_true",
                    help="RMSNorm/AddRMSNorm as the plain allocating "
                    "expression instead of out= forms")
+    p.add_argument("--normc", metavar="DIR",
+                   help="also time the normc libraries in DIR (compiled by "
+                   "bench/peers/normc_libraries.py, e.g. for another CPU), "
+                   "named normc/<Op>/<dtype>/threads:<t>")
     p.add_argument("--list", action="store_true",
                    help="list the case names that match and exit")
     return p.parse_args()
@@ -373,17 +377,25 @@ def main():
     warmup_iters = 2 if ARGS.quick else 3
     pattern = re.compile(ARGS.filter)
 
-    selected = []  # (op, dtype, [threads])
-    for op, build in cases():
-        for d in dtypes:
-            ts = [t for t in threads_list if pattern.search(
-                "PyTorch/%s/%s/threads:%d" % (op, d, t))]
-            if ts:
-                selected.append((op, build, d, ts))
+    sources = [("PyTorch", dict(cases()))]
+    if ARGS.normc:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import normc_libraries
+        sources.append(("normc", normc_libraries.builders(ARGS.normc)))
+    selected = []  # (source, op, build, dtype, [threads])
+    for op, _ in cases():
+        for source, builds in sources:
+            if op not in builds:
+                continue
+            for d in dtypes:
+                ts = [t for t in threads_list if pattern.search(
+                    "%s/%s/%s/threads:%d" % (source, op, d, t))]
+                if ts:
+                    selected.append((source, op, builds[op], d, ts))
     if ARGS.list:
-        for op, _, d, ts in selected:
+        for source, op, _, d, ts in selected:
             for t in ts:
-                print("PyTorch/%s/%s/threads:%d" % (op, d, t))
+                print("%s/%s/%s/threads:%d" % (source, op, d, t))
         return
 
     malloc_env = {k: os.environ.get(k) for k in MALLOC_ENV
@@ -404,14 +416,15 @@ def main():
     print(header)
     print("-" * len(header))
     entries = []
-    for op, build, d, ts in selected:
+    for source, op, build, d, ts in selected:
         try:
             with torch.no_grad():
-                fn, bytes_per_call, note = build(DTYPES[d])
+                fn, bytes_per_call, note = build(
+                    DTYPES[d] if source == "PyTorch" else d)
         except Exception as e:  # noqa: BLE001 - report and go on
             fn, bytes_per_call, note = None, 0, "build failed: %s" % e
         for t in ts:
-            name = "PyTorch/%s/%s/threads:%d" % (op, d, t)
+            name = "%s/%s/%s/threads:%d" % (source, op, d, t)
             entry = {
                 "name": name, "run_name": name, "run_type": "iteration",
                 "repetitions": 1, "repetition_index": 0, "threads": 1,
@@ -423,6 +436,8 @@ def main():
                 print("%-52s skipped: %s" % (name, note.splitlines()[0][:80]))
                 continue
             torch.set_num_threads(t)
+            if source == "normc":
+                normc_libraries.set_threads(t)
             try:
                 with torch.no_grad():
                     r = time_case(fn, min_time, min_iters, warmup_iters)

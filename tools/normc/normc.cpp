@@ -2,6 +2,8 @@
 //
 //   normc GRAPH.mlir --target=cpu --mode=train|infer|both -o OUTDIR
 //   normc GRAPH.mlir --mode=train --emit=mlir|llvm|asm
+//   normc GRAPH.mlir --mcpu=znver5 [--mattr=-avx512f] [--cpu-threads=N]
+//         [--llc-bytes=N] -o OUTDIR      (cross-compile for another x86 CPU)
 //
 // Writes OUTDIR/lib<name>.so (C-ABI entries normc_<function>_<mode>),
 // OUTDIR/<name>.h and OUTDIR/manifest.json. The directory appears whole or
@@ -51,6 +53,25 @@ static cl::opt<bool> cpuKernels(
     cl::desc("Run normalizations as scheduled CPU kernels (default); "
              "--cpu-kernels=false keeps the portable linalg lowering"),
     cl::init(true));
+static cl::opt<std::string>
+    cpu("mcpu",
+        cl::desc("CPU to compile for, an LLVM name such as znver5 or "
+                 "sapphirerapids (default: the host's)"),
+        cl::value_desc("name"));
+static cl::opt<std::string>
+    cpuFeatures("mattr",
+                cl::desc("CPU features to add or remove, e.g. -avx512f"),
+                cl::value_desc("+a,-b"));
+static cl::opt<int64_t>
+    cpuThreads("cpu-threads",
+               cl::desc("Threads the kernels are sized for (default: the "
+                        "host's)"),
+               cl::init(0));
+static cl::opt<int64_t>
+    llcBytes("llc-bytes",
+             cl::desc("Last-level cache of the CPU, in bytes (default: "
+                      "the host's)"),
+             cl::init(0));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"),
                                   cl::Prefix, cl::init(3));
 
@@ -100,17 +121,22 @@ static llvm::Error linkSharedLibrary(llvm::StringRef object,
   return llvm::Error::success();
 }
 
-/// Writes the artifact into a temporary sibling of `dir`, then renames it.
+/// Writes the artifact into a temporary sibling of `outDir`, then renames
+/// it. (LLVM puts a relative unique-directory model under the system temp
+/// directory, so the sibling is named from the absolute path.)
 static llvm::Error writeArtifact(norm::CompiledGraph &graph,
-                                 llvm::TargetMachine &tm, llvm::StringRef dir,
-                                 llvm::StringRef name) {
+                                 llvm::TargetMachine &tm,
+                                 llvm::StringRef outDir, llvm::StringRef name) {
+  llvm::SmallString<256> dir(outDir);
+  if (std::error_code ec = llvm::sys::fs::make_absolute(dir))
+    return llvm::createStringError("cannot resolve " + outDir + ": " +
+                                   ec.message());
   llvm::SmallString<256> tmp;
   if (std::error_code ec =
-          llvm::sys::fs::createUniqueDirectory((dir + ".tmp").str(), tmp))
+          llvm::sys::fs::createUniqueDirectory(dir + ".tmp", tmp))
     return llvm::createStringError("cannot create a directory next to " + dir +
                                    ": " + ec.message());
-  auto cleanup =
-      llvm::make_scope_exit([&] { llvm::sys::fs::remove_directories(tmp); });
+  llvm::scope_exit cleanup([&] { llvm::sys::fs::remove_directories(tmp); });
   llvm::Expected<std::string> object = norm::emitObject(*graph.module, tm,
                                                         /*assembly=*/false);
   if (!object)
@@ -192,12 +218,23 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
+  norm::CompileOptions options;
+  options.modes = modes;
+  options.optLevel = optLevel;
+  options.memorySavingBackward = memorySavingBackward;
+  options.cpuKernels = cpuKernels;
+  options.target.cpu = cpu;
+  options.target.features = cpuFeatures;
+  options.target.threads = cpuThreads;
+  options.target.llcBytes = llcBytes;
+  auto tm = norm::createCpuTargetMachine(options.target);
+  if (!tm)
+    return fail(llvm::toString(tm.takeError()));
   if (emit == "mlir") {
     normc::Manifest manifest;
     for (const std::string &m : modes) {
       FailureOr<OwningOpRef<ModuleOp>> lowered =
-          norm::lowerGraphForMode(*module, m, manifest, /*backward=*/true,
-                                  memorySavingBackward, cpuKernels);
+          norm::lowerGraphForMode(*module, m, manifest, options);
       if (failed(lowered))
         return 1;
       (*lowered)->print(llvm::outs());
@@ -206,11 +243,6 @@ int main(int argc, char **argv) {
     return 0;
   }
 
-  norm::CompileOptions options;
-  options.modes = modes;
-  options.optLevel = optLevel;
-  options.memorySavingBackward = memorySavingBackward;
-  options.cpuKernels = cpuKernels;
   FailureOr<norm::CompiledGraph> compiled =
       norm::compileGraph(*module, options);
   if (failed(compiled))
@@ -219,9 +251,6 @@ int main(int argc, char **argv) {
     compiled->module->print(llvm::outs(), nullptr);
     return 0;
   }
-  auto tm = norm::createHostTargetMachine();
-  if (!tm)
-    return fail(llvm::toString(tm.takeError()));
   if (emit == "asm") {
     llvm::Expected<std::string> text =
         norm::emitObject(*compiled->module, **tm, /*assembly=*/true);
