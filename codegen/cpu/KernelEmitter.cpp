@@ -202,16 +202,26 @@ void KernelEmitter::forOutputVectors(Value lb, Value ub, Value yOffset,
   emitLoop(mainEnd, ub, 1);
 }
 
+Value KernelEmitter::horizontalSum(Value vec) {
+  // Reassociation lets LLVM add the lanes as a tree (log2(lanes) shuffles
+  // and adds) instead of one lane after another.
+  return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, vec,
+                                     arith::FastMathFlags::reassoc);
+}
+
 Value KernelEmitter::sumSpan(Value base, Value len,
                              function_ref<Value(Value)> term) {
   int64_t width = schedule.getVectorWidth();
   int64_t unroll = schedule.getUnroll();
   int64_t step = width * unroll;
   Value end = add(base, len);
-  Value mainEnd = arith::SubIOp::create(b, loc, end, rem(len, step));
+  Value unrolledEnd = arith::SubIOp::create(b, loc, end, rem(len, step));
+  Value vectorEnd = arith::SubIOp::create(b, loc, end, rem(len, width));
+  // `unroll` independent accumulators, then single vectors into the first,
+  // then scalars (fewer than one vector).
   SmallVector<Value> zeros(unroll, f32Constant(0.0, width));
-  auto vectorLoop = scf::ForOp::create(
-      b, loc, base, mainEnd, index(step), zeros,
+  auto unrolled = scf::ForOp::create(
+      b, loc, base, unrolledEnd, index(step), zeros,
       [&](OpBuilder &nb, Location, Value i, ValueRange accs) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
@@ -222,13 +232,21 @@ Value KernelEmitter::sumSpan(Value base, Value len,
         }
         scf::YieldOp::create(b, loc, next);
       });
-  Value acc = vectorLoop.getResult(0);
+  Value acc = unrolled.getResult(0);
   for (int64_t u = 1; u < unroll; ++u)
-    acc = arith::AddFOp::create(b, loc, acc, vectorLoop.getResult(u));
-  Value sum =
-      vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, acc);
+    acc = arith::AddFOp::create(b, loc, acc, unrolled.getResult(u));
+  auto single = scf::ForOp::create(
+      b, loc, unrolledEnd, vectorEnd, index(width), ValueRange{acc},
+      [&](OpBuilder &nb, Location, Value i, ValueRange accs) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        Value v = term(loadInput(i, width));
+        scf::YieldOp::create(
+            b, loc, ValueRange{arith::AddFOp::create(b, loc, accs[0], v)});
+      });
+  Value sum = horizontalSum(single.getResult(0));
   auto tail = scf::ForOp::create(
-      b, loc, mainEnd, end, index(1), ValueRange{sum},
+      b, loc, vectorEnd, end, index(1), ValueRange{sum},
       [&](OpBuilder &nb, Location, Value i, ValueRange accs) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());

@@ -101,8 +101,11 @@ public:
   /// backward kernel.
   Value streamedOutput() const { return plan.backward ? buf.dx : buf.y; }
 
+  /// The sum of the lanes of `vec`, added as a tree.
+  Value horizontalSum(Value vec);
   /// sum over i in [base, base + len) of term(loadInput(i)) as f32, with
-  /// `unroll` independent vector accumulators.
+  /// `unroll` independent vector accumulators, then single vectors, then
+  /// fewer than one vector of scalars.
   Value sumSpan(Value base, Value len, function_ref<Value(Value)> term);
   /// The same over `count` consecutive spans of `len` at stride `stride`,
   /// summed in f32 blocks of the schedule's `block` elements and in f64

@@ -140,11 +140,7 @@ struct RowsGrad {
                           loop.getRegionIterArgs()[1]);
       scf::YieldOp::create(b, loc, ValueRange{h, hx});
     }
-    auto reduce = [&](Value vec) {
-      return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
-                                         vec)
-          .getResult();
-    };
+    auto reduce = [&](Value vec) { return k.horizontalSum(vec); };
     auto tail = scf::ForOp::create(
         b, loc, mainEnd, len, k.index(1),
         ValueRange{reduce(loop.getResult(0)), reduce(loop.getResult(1))});

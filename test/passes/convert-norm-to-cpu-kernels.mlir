@@ -14,7 +14,7 @@
 // CHECK: vector.load {{.*}} : memref<2048xf32>, vector<8xf32>
 // CHECK: vector.load {{.*}} : memref<2048xf32>, vector<8xf32>
 // CHECK: arith.addf {{.*}} : vector<8xf32>
-// CHECK: vector.reduction <add>
+// CHECK: vector.reduction <add>, {{.*}} fastmath<reassoc>
 // CHECK: math.sqrt
 // CHECK: math.fma {{.*}} : vector<8xf32>
 // CHECK: arith.maximumf {{.*}} : vector<8xf32>
@@ -101,7 +101,7 @@ func.func @unscheduled(%x: tensor<4x100xf32>) -> tensor<4x100xf32> {
 // CHECK-LABEL: func.func @moments_only
 // CHECK-NOT: norm.moments
 // CHECK: scf.parallel
-// CHECK: vector.reduction <add>
+// CHECK: vector.reduction <add>, {{.*}} fastmath<reassoc>
 // CHECK-NOT: math.fma
 // CHECK: bufferization.to_tensor {{.*}} restrict writable
 // CHECK: bufferization.to_tensor {{.*}} restrict writable
