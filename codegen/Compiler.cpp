@@ -98,16 +98,14 @@ FailureOr<OwningOpRef<ModuleOp>>
 mlir::norm::lowerGraphForMode(ModuleOp graph, StringRef mode,
                               normc::Manifest &manifest,
                               const CompileOptions &compile) {
+  auto tm = createCpuTargetMachine(compile.target);
+  if (!tm)
+    return graph.emitError("no target machine: ")
+           << llvm::toString(tm.takeError());
   NormCpuSchedulePassOptions schedule;
-  if (compile.cpuKernels) {
-    auto tm = createCpuTargetMachine(compile.target);
-    if (!tm)
-      return graph.emitError("no target machine: ")
-             << llvm::toString(tm.takeError());
-    schedule.vectorWidth = vectorWidthOf(**tm);
-    schedule.threads = compile.target.threads;
-    schedule.llcBytes = compile.target.llcBytes;
-  }
+  schedule.vectorWidth = vectorWidthOf(**tm);
+  schedule.threads = compile.target.threads;
+  schedule.llcBytes = compile.target.llcBytes;
   OwningOpRef<ModuleOp> module(cast<ModuleOp>(graph->clone()));
   recordStates(*module, manifest);
   SmallVector<func::FuncOp> entries;
@@ -189,7 +187,7 @@ mlir::norm::lowerGraphForMode(ModuleOp graph, StringRef mode,
     decl.erase();
 
   PassManager back(graph.getContext());
-  buildNormCpuBackendPipeline(back);
+  buildNormCpuBackendPipeline(back, hasNativeBf16(**tm));
   if (failed(back.run(*module)))
     return failure();
   return module;
@@ -252,6 +250,10 @@ mlir::norm::createCpuTargetMachine(const CpuTarget &target) {
   builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
   builder->setRelocationModel(llvm::Reloc::PIC_);
   return builder->createTargetMachine();
+}
+
+bool mlir::norm::hasNativeBf16(const llvm::TargetMachine &tm) {
+  return tm.getMCSubtargetInfo()->checkFeatures("+avx512bf16");
 }
 
 int64_t mlir::norm::vectorWidthOf(const llvm::TargetMachine &tm) {

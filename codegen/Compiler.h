@@ -87,6 +87,9 @@ createCpuTargetMachine(const CpuTarget &target = {});
 /// AVX, else 4).
 int64_t vectorWidthOf(const llvm::TargetMachine &tm);
 
+/// Whether `tm` converts f32 to bf16 in hardware (AVX512-BF16).
+bool hasNativeBf16(const llvm::TargetMachine &tm);
+
 /// Emits `module` as an object file (or assembly when `assembly`) for `tm`.
 llvm::Expected<std::string> emitObject(llvm::Module &module,
                                        llvm::TargetMachine &tm, bool assembly);

@@ -54,10 +54,11 @@ static void addCInterfaces(OpPassManager &pm) {
 void mlir::norm::buildNormToCpuPipeline(OpPassManager &pm,
                                         const NormPipelineOptions &options) {
   buildNormFrontendPipeline(pm, options, options.cpuKernels);
-  buildNormCpuBackendPipeline(pm);
+  buildNormCpuBackendPipeline(pm, options.nativeBf16);
 }
 
-void mlir::norm::buildNormCpuBackendPipeline(OpPassManager &pm) {
+void mlir::norm::buildNormCpuBackendPipeline(OpPassManager &pm,
+                                             bool nativeBf16) {
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
@@ -83,9 +84,12 @@ void mlir::norm::buildNormCpuBackendPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   addCInterfaces(pm);
   // bf16 conversions as integer bit manipulation: x86 without AVX512-BF16
-  // would otherwise call compiler-rt's __truncsfbf2.
+  // would otherwise call compiler-rt's __truncsfbf2. With it, LLVM converts
+  // 16 lanes per vcvtneps2bf16.
+  if (!nativeBf16)
+    pm.addPass(createNormExpandBf16TruncationPass());
   arith::ArithExpandOpsPassOptions expand;
-  expand.includeBf16 = true;
+  expand.includeBf16 = !nativeBf16;
   pm.addPass(arith::createArithExpandOpsPass(expand));
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());

@@ -40,6 +40,12 @@ struct NormPipelineOptions : public PassPipelineOptions<NormPipelineOptions> {
                      "kernels (norm-cpu-schedule); false keeps the portable "
                      "linalg lowering"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> nativeBf16{
+      *this, "native-bf16",
+      llvm::cl::desc("norm-to-cpu: the target converts f32 to bf16 itself "
+                     "(AVX512-BF16); false expands the conversion into "
+                     "integer ops"),
+      llvm::cl::init(false)};
 };
 
 /// The target-independent front, norm graph -> linalg on tensors; with
@@ -58,8 +64,10 @@ void buildNormToCpuPipeline(OpPassManager &pm,
 
 /// The CPU back end: linalg on tensors -> LLVM dialect, with C interfaces
 /// and packed `normc_<name>(void **)` entries. Parallel loop dimensions run
-/// on OpenMP threads (the code calls libomp).
-void buildNormCpuBackendPipeline(OpPassManager &pm);
+/// on OpenMP threads (the code calls libomp). `nativeBf16`: the target has
+/// AVX512-BF16, so f32 -> bf16 stays `arith.truncf` (one vcvtneps2bf16 per
+/// 16 lanes) instead of integer ops.
+void buildNormCpuBackendPipeline(OpPassManager &pm, bool nativeBf16 = false);
 
 /// Registers `norm-to-cpu` (and `norm-frontend`) with the pass registry.
 void registerNormPipelines();

@@ -196,6 +196,20 @@ def ConvertNormToCpuKernelsPass
                            "::mlir::vector::VectorDialect"];
 }
 
+def NormExpandBf16TruncationPass : Pass<"norm-expand-bf16-truncation"> {
+  let summary = "Expand f32 -> bf16 truncation into integer ops";
+  let description = [{
+    Rewrites every `arith.truncf` to bf16 (scalar or vector; f64 through
+    f32) into round-to-nearest-even integer arithmetic that keeps NaN a
+    quiet NaN: a shift, an add of 0x7FFF plus the lowest kept bit, a NaN
+    blend in the i32 lanes and one narrowing. x86 without AVX512-BF16 would
+    otherwise convert lane by lane through compiler-rt's `__truncsfbf2`.
+    The CPU backend runs it only for targets without AVX512-BF16; with it,
+    LLVM selects `vcvtneps2bf16` for the plain `arith.truncf`.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def NormCpuFenceStreamingStoresPass
     : Pass<"norm-cpu-fence-streaming-stores", "::mlir::ModuleOp"> {
   let summary = "End parallel iterations that stream stores with a fence";

@@ -12,47 +12,6 @@
 using namespace mlir;
 using namespace mlir::norm;
 
-/// f32 (or wider) -> bf16, rounded to nearest even, NaN kept quiet, with
-/// integer ops and no select: arith.truncf's expansion selects between bf16
-/// values, which x86 without AVX512-BF16 legalizes lane by lane through
-/// __truncsfbf2 (measured: bf16 kernels at 12 % of the copy probe).
-static Value truncateToBF16(OpBuilder &b, Location loc, Value value) {
-  auto like = [&](Type element) -> Type {
-    if (auto vector = dyn_cast<VectorType>(value.getType()))
-      return vector.clone(element);
-    return element;
-  };
-  auto constant = [&](Type element, int64_t v) -> Value {
-    Type t = like(element);
-    if (auto vector = dyn_cast<VectorType>(t))
-      return arith::ConstantOp::create(
-          b, loc, DenseElementsAttr::get(vector, b.getIntegerAttr(element, v)));
-    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(element, v));
-  };
-  if (!getElementTypeOrSelf(value.getType()).isF32())
-    value = arith::TruncFOp::create(b, loc, like(b.getF32Type()), value);
-  Type i32 = b.getI32Type(), i16 = b.getI16Type();
-  Value bits = arith::BitcastOp::create(b, loc, like(i32), value);
-  Value sixteen = constant(i32, 16);
-  Value lsb = arith::AndIOp::create(
-      b, loc, arith::ShRUIOp::create(b, loc, bits, sixteen), constant(i32, 1));
-  Value rounded = arith::AddIOp::create(
-      b, loc, bits, arith::AddIOp::create(b, loc, lsb, constant(i32, 0x7FFF)));
-  // NaN: the bits with the quiet bit set, blended in by a mask; all in i32
-  // lanes (the compare's own width), then one narrowing of the high halves.
-  Value nan = arith::OrIOp::create(b, loc, bits, constant(i32, 0x400000));
-  Value isNaN =
-      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, value, value);
-  Value mask = arith::ExtSIOp::create(b, loc, like(i32), isNaN);
-  Value chosen = arith::XOrIOp::create(
-      b, loc, rounded,
-      arith::AndIOp::create(b, loc, arith::XOrIOp::create(b, loc, rounded, nan),
-                            mask));
-  Value blended = arith::TruncIOp::create(
-      b, loc, like(i16), arith::ShRUIOp::create(b, loc, chosen, sixteen));
-  return arith::BitcastOp::create(b, loc, like(b.getBF16Type()), blended);
-}
-
 Value mlir::norm::convertFloat(OpBuilder &b, Location loc, Value value,
                                Type type) {
   Type from = value.getType();
@@ -67,10 +26,10 @@ Value mlir::norm::convertFloat(OpBuilder &b, Location loc, Value value,
     return value;
   if (fromElement.getIntOrFloatBitWidth() < toElement.getIntOrFloatBitWidth())
     return arith::ExtFOp::create(b, loc, type, value);
-  if (toElement.isBF16())
-    return truncateToBF16(b, loc, value);
   // f64 -> f16 / bf16 goes through f32: LLVM has no inline lowering for it
-  // (it would call a compiler-rt builtin).
+  // (it would call a compiler-rt builtin). f32 -> bf16 stays arith.truncf:
+  // the CPU backend expands it into integer ops for targets without
+  // AVX512-BF16 (norm-expand-bf16-truncation).
   if (fromElement.isF64() && toElement.getIntOrFloatBitWidth() == 16) {
     Type f32 = b.getF32Type();
     if (auto vector = dyn_cast<VectorType>(type))
