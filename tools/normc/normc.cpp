@@ -121,15 +121,20 @@ static llvm::Error linkSharedLibrary(llvm::StringRef object,
   return llvm::Error::success();
 }
 
-/// Writes the artifact into a temporary sibling of `outDir`, then renames
-/// it. (LLVM puts a relative unique-directory model under the system temp
-/// directory, so the sibling is named from the absolute path.)
+/// Writes the artifact into a temporary sibling of `outDir` (creating its
+/// parent directories), then renames it. (LLVM puts a relative unique-directory
+/// model under the system temp directory, so the sibling is named from the
+/// absolute path.)
 static llvm::Error writeArtifact(norm::CompiledGraph &graph,
                                  llvm::TargetMachine &tm,
                                  llvm::StringRef outDir, llvm::StringRef name) {
   llvm::SmallString<256> dir(outDir);
   if (std::error_code ec = llvm::sys::fs::make_absolute(dir))
     return llvm::createStringError("cannot resolve " + outDir + ": " +
+                                   ec.message());
+  if (std::error_code ec =
+          llvm::sys::fs::create_directories(llvm::sys::path::parent_path(dir)))
+    return llvm::createStringError("cannot create the parent of " + dir + ": " +
                                    ec.message());
   llvm::SmallString<256> tmp;
   if (std::error_code ec =

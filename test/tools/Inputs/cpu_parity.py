@@ -153,6 +153,35 @@ def check_case(case, outdir):
               leaf.grad.numpy(), tol * (5 if case.dtype == "bf16" else 1))
 
 
+def check_loader_errors(outdir):
+    """Wrong inputs are a ValueError that names the input, not a crash."""
+    global failures
+    entry = Artifact(os.path.join(outdir, CASES[0].name)).entry("f", "infer")
+    good = [np.zeros(t["shape"], np.float32) for t in entry.inputs]
+    bad = {
+        "shape": [np.zeros([2, 3], np.float32)] + good[1:],
+        "dtype": [good[0].astype(np.float64)] + good[1:],
+        "count": good[:-1],
+    }
+    for what, arrays in bad.items():
+        try:
+            entry(*arrays)
+            message = None
+        except ValueError as e:
+            message = str(e)
+        ok = message is not None and ("arg0" in message or what == "count")
+        print(f"{'ok' if ok else 'MISMATCH'} loader rejects a wrong {what}: "
+              f"{message}")
+        failures += not ok
+    try:
+        Artifact(os.path.join(outdir, "missing"))
+        ok = False
+    except OSError:
+        ok = True
+    print(f"{'ok' if ok else 'MISMATCH'} loader rejects a missing directory")
+    failures += not ok
+
+
 def main():
     if len(sys.argv) >= 4 and sys.argv[1] == "compile":
         compile_all(sys.argv[2], sys.argv[3], sys.argv[4:])
@@ -161,6 +190,7 @@ def main():
         torch.manual_seed(0)
         for case in CASES:
             check_case(case, sys.argv[2])
+        check_loader_errors(sys.argv[2])
         print(f"{failures} mismatches")
         return 1 if failures else 0
     print(__doc__.split("\n\n")[1], file=sys.stderr)
