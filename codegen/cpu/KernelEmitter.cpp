@@ -165,7 +165,34 @@ void KernelEmitter::forVectors(Value lb, Value ub,
   b.setInsertionPointToStart(vectorLoop.getBody());
   body(vectorLoop.getInductionVar(), width);
   b.setInsertionPointAfter(vectorLoop);
-  auto tail = scf::ForOp::create(b, loc, mainEnd, ub, index(1));
+  forTail(mainEnd, ub, body);
+}
+
+void KernelEmitter::forTail(Value lb, Value ub,
+                            function_ref<void(Value, int64_t)> body) {
+  // Fewer than `width` elements: one half-width vector, one quarter-width
+  // vector (down to 4 lanes) when that many remain, then scalars. With
+  // AVX-512 a channel count such as 40 or 24 would otherwise leave a third
+  // of every row to scalar code.
+  int64_t width = schedule.getVectorWidth();
+  Value at = lb;
+  for (int64_t w = width / 2; w >= 4; w /= 2) {
+    Value fits = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
+                                       add(at, index(w)), ub);
+    auto step = scf::IfOp::create(b, loc, TypeRange{b.getIndexType()}, fits,
+                                  /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&step.getThenRegion().front());
+      body(at, w);
+      scf::YieldOp::create(b, loc, add(at, index(w)));
+      b.setInsertionPointToStart(&step.getElseRegion().front());
+      scf::YieldOp::create(b, loc, at);
+    }
+    at = step.getResult(0);
+  }
+  OpBuilder::InsertionGuard guard(b);
+  auto tail = scf::ForOp::create(b, loc, at, ub, index(1));
   b.setInsertionPointToStart(tail.getBody());
   body(tail.getInductionVar(), 1);
 }
@@ -199,7 +226,7 @@ void KernelEmitter::forOutputVectors(Value lb, Value ub, Value yOffset,
   streaming = true;
   emitLoop(alignedStart, mainEnd, width);
   streaming = false;
-  emitLoop(mainEnd, ub, 1);
+  forTail(mainEnd, ub, body);
 }
 
 Value KernelEmitter::horizontalSum(Value vec) {

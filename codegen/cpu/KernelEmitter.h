@@ -87,14 +87,17 @@ public:
   /// it and returns the index. Callers keep an InsertionGuard.
   Value beginRuns(int64_t count);
 
-  /// body(i, width) over [lb, ub): vectors of the schedule's width, then a
-  /// scalar tail.
+  /// body(i, width) over [lb, ub): vectors of the schedule's width, then
+  /// the tail (forTail).
   void forVectors(Value lb, Value ub, function_ref<void(Value, int64_t)> body);
+  /// body(i, w) over [lb, ub), fewer than a vector: a half- and a
+  /// quarter-width vector (at least 4 lanes) where they fit, then scalars.
+  void forTail(Value lb, Value ub, function_ref<void(Value, int64_t)> body);
 
   /// forVectors for the output pass, whose body stores y at `yOffset + i`.
   /// With a nontemporal schedule: scalar iterations up to the first
   /// vector-aligned element of y, then aligned streaming stores, then the
-  /// scalar tail.
+  /// tail.
   void forOutputVectors(Value lb, Value ub, Value yOffset,
                         function_ref<void(Value, int64_t)> body);
   /// The output that forOutputVectors aligns and streams: y, or dx in a
