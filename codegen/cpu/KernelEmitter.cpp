@@ -64,6 +64,11 @@ Value KernelEmitter::splat(Value scalar, int64_t width) {
   return vector::BroadcastOp::create(b, loc, f32(width), scalar);
 }
 
+Value KernelEmitter::splatLike(Value scalar, Value like) {
+  auto vector = dyn_cast<VectorType>(like.getType());
+  return splat(scalar, vector ? vector.getNumElements() : 1);
+}
+
 Value KernelEmitter::loadF32(Value buffer, Value at, int64_t width) {
   Type element = cast<MemRefType>(buffer.getType()).getElementType();
   Value v;
@@ -168,33 +173,54 @@ void KernelEmitter::forVectors(Value lb, Value ub,
   forTail(mainEnd, ub, body);
 }
 
-void KernelEmitter::forTail(Value lb, Value ub,
-                            function_ref<void(Value, int64_t)> body) {
+SmallVector<Value> KernelEmitter::foldTail(
+    Value lb, Value ub, ValueRange inits,
+    function_ref<SmallVector<Value>(Value, int64_t, ValueRange)> body) {
   // Fewer than `width` elements: one half-width vector, one quarter-width
   // vector (down to 4 lanes) when that many remain, then scalars. With
   // AVX-512 a channel count such as 40 or 24 would otherwise leave a third
   // of every row to scalar code.
   int64_t width = schedule.getVectorWidth();
   Value at = lb;
+  SmallVector<Value> accs(inits.begin(), inits.end());
   for (int64_t w = width / 2; w >= 4; w /= 2) {
     Value fits = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
                                        add(at, index(w)), ub);
-    auto step = scf::IfOp::create(b, loc, TypeRange{b.getIndexType()}, fits,
+    SmallVector<Type> types{b.getIndexType()};
+    for (Value acc : accs)
+      types.push_back(acc.getType());
+    auto step = scf::IfOp::create(b, loc, types, fits,
                                   /*withElseRegion=*/true);
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(&step.getThenRegion().front());
-      body(at, w);
-      scf::YieldOp::create(b, loc, add(at, index(w)));
+      SmallVector<Value> next{add(at, index(w))};
+      llvm::append_range(next, body(at, w, accs));
+      scf::YieldOp::create(b, loc, next);
       b.setInsertionPointToStart(&step.getElseRegion().front());
-      scf::YieldOp::create(b, loc, at);
+      SmallVector<Value> same{at};
+      llvm::append_range(same, accs);
+      scf::YieldOp::create(b, loc, same);
     }
     at = step.getResult(0);
+    accs.assign(step.getResults().begin() + 1, step.getResults().end());
   }
-  OpBuilder::InsertionGuard guard(b);
-  auto tail = scf::ForOp::create(b, loc, at, ub, index(1));
-  b.setInsertionPointToStart(tail.getBody());
-  body(tail.getInductionVar(), 1);
+  auto tail = scf::ForOp::create(
+      b, loc, at, ub, index(1), accs,
+      [&](OpBuilder &nb, Location, Value i, ValueRange iterAccs) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        scf::YieldOp::create(b, loc, body(i, 1, iterAccs));
+      });
+  return tail.getResults();
+}
+
+void KernelEmitter::forTail(Value lb, Value ub,
+                            function_ref<void(Value, int64_t)> body) {
+  foldTail(lb, ub, {}, [&](Value i, int64_t w, ValueRange) {
+    body(i, w);
+    return SmallVector<Value>{};
+  });
 }
 
 void KernelEmitter::forOutputVectors(Value lb, Value ub, Value yOffset,
@@ -272,15 +298,12 @@ Value KernelEmitter::sumSpan(Value base, Value len,
             b, loc, ValueRange{arith::AddFOp::create(b, loc, accs[0], v)});
       });
   Value sum = horizontalSum(single.getResult(0));
-  auto tail = scf::ForOp::create(
-      b, loc, vectorEnd, end, index(1), ValueRange{sum},
-      [&](OpBuilder &nb, Location, Value i, ValueRange accs) {
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-        Value s = arith::AddFOp::create(b, loc, accs[0], term(loadInput(i, 1)));
-        scf::YieldOp::create(b, loc, s);
-      });
-  return tail.getResult(0);
+  return foldTail(vectorEnd, end, sum, [&](Value i, int64_t w, ValueRange acc) {
+    Value t = term(loadInput(i, w));
+    if (w > 1)
+      t = horizontalSum(t);
+    return SmallVector<Value>{arith::AddFOp::create(b, loc, acc[0], t)};
+  })[0];
 }
 
 Value KernelEmitter::sumSlab(Value base, int64_t count, int64_t stride,

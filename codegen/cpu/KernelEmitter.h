@@ -58,6 +58,9 @@ public:
   Value f32Constant(double v, int64_t width);
   /// `scalar` (f32) broadcast to `width` lanes.
   Value splat(Value scalar, int64_t width);
+  /// `scalar` as a value of `like`'s shape (a vector of its lanes, or
+  /// itself).
+  Value splatLike(Value scalar, Value like);
 
   /// x (+ residual) at flat `at`, as f32 of `width` lanes.
   Value loadInput(Value at, int64_t width);
@@ -93,6 +96,11 @@ public:
   /// body(i, w) over [lb, ub), fewer than a vector: a half- and a
   /// quarter-width vector (at least 4 lanes) where they fit, then scalars.
   void forTail(Value lb, Value ub, function_ref<void(Value, int64_t)> body);
+  /// forTail carrying values: `body(i, w, accumulators)` returns the next
+  /// ones; returns the last.
+  SmallVector<Value>
+  foldTail(Value lb, Value ub, ValueRange inits,
+           function_ref<SmallVector<Value>(Value, int64_t, ValueRange)> body);
 
   /// forVectors for the output pass, whose body stores y at `yOffset + i`.
   /// With a nontemporal schedule: scalar iterations up to the first
@@ -108,7 +116,7 @@ public:
   Value horizontalSum(Value vec);
   /// sum over i in [base, base + len) of term(loadInput(i)) as f32, with
   /// `unroll` independent vector accumulators, then single vectors, then
-  /// fewer than one vector of scalars.
+  /// the tail (foldTail).
   Value sumSpan(Value base, Value len, function_ref<Value(Value)> term);
   /// The same over `count` consecutive spans of `len` at stride `stride`,
   /// summed in f32 blocks of the schedule's `block` elements and in f64

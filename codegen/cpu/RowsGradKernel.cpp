@@ -141,19 +141,18 @@ struct RowsGrad {
       scf::YieldOp::create(b, loc, ValueRange{h, hx});
     }
     auto reduce = [&](Value vec) { return k.horizontalSum(vec); };
-    auto tail = scf::ForOp::create(
-        b, loc, mainEnd, len, k.index(1),
-        ValueRange{reduce(loop.getResult(0)), reduce(loop.getResult(1))});
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(tail.getBody());
-    Value i = tail.getInductionVar();
-    auto [xhat, h] = xhatAndH(st, k.add(base, i), k.add(p, i), 1);
-    scf::YieldOp::create(
-        b, loc,
-        ValueRange{
-            add(tail.getRegionIterArgs()[0], h),
-            math::FmaOp::create(b, loc, h, xhat, tail.getRegionIterArgs()[1])});
-    return {tail.getResult(0), tail.getResult(1)};
+    SmallVector<Value> tail = k.foldTail(
+        mainEnd, len,
+        ValueRange{reduce(loop.getResult(0)), reduce(loop.getResult(1))},
+        [&](Value i, int64_t w, ValueRange acc) {
+          auto [xhat, h] = xhatAndH(st, k.add(base, i), k.add(p, i), w);
+          if (w == 1)
+            return SmallVector<Value>{
+                add(acc[0], h), math::FmaOp::create(b, loc, h, xhat, acc[1])};
+          return SmallVector<Value>{add(acc[0], reduce(h)),
+                                    add(acc[1], reduce(mul(h, xhat)))};
+        });
+    return {tail[0], tail[1]};
   }
 
   /// part[run * P + p] += value (scalar f32).

@@ -43,10 +43,7 @@ std::pair<Value, Value> slabMoments(KernelEmitter &k, Value base) {
   Value squares = k.sumSlab(base, v.rows, stride, v.inner, [&](Value x) {
     Value d = x;
     if (center)
-      d = arith::SubFOp::create(b, loc, x,
-                                k.splat(mean, isa<VectorType>(x.getType())
-                                                  ? k.schedule.getVectorWidth()
-                                                  : 1));
+      d = arith::SubFOp::create(b, loc, x, k.splatLike(mean, x));
     return arith::MulFOp::create(b, loc, d, d).getResult();
   });
   Value var64 = arith::MulFOp::create(b, loc, squares, inverseCount);
