@@ -271,7 +271,7 @@ Value KernelEmitter::sumSpan(Value base, Value len,
   Value unrolledEnd = arith::SubIOp::create(b, loc, end, rem(len, step));
   Value vectorEnd = arith::SubIOp::create(b, loc, end, rem(len, width));
   // `unroll` independent accumulators, then single vectors into the first,
-  // then scalars (fewer than one vector).
+  // then the tail (narrower vectors and scalars).
   SmallVector<Value> zeros(unroll, f32Constant(0.0, width));
   auto unrolled = scf::ForOp::create(
       b, loc, base, unrolledEnd, index(step), zeros,

@@ -99,7 +99,7 @@ struct RowsGrad {
 
   /// Sums of h and h * xhat over one chunk (f32 scalars): `unroll` pairs
   /// of vector accumulators (independent dependency chains), then single
-  /// vectors, then scalars.
+  /// vectors, then the tail (narrower vectors and scalars).
   std::pair<Value, Value> chunkSums(const Stat &st, Value base, Value p) {
     int64_t w = k.schedule.getVectorWidth();
     int64_t unroll = k.schedule.getUnroll();
