@@ -19,7 +19,6 @@ once, every user output written once (saved and running statistics are not
 counted, as in NormBench).
 """
 import os
-import subprocess
 import sys
 
 import numpy as np
@@ -27,7 +26,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "runtime", "python"))
 from normc_artifact import Artifact, to_bf16  # noqa: E402
-from normc_cases import Case  # noqa: E402
+from normc_cases import Case, compile_case  # noqa: E402
 
 
 def shape_name(shape):
@@ -83,12 +82,7 @@ def compile_all(normc, outdir, extra, dtypes=("f32", "bf16")):
             if case.name in done:
                 continue
             done.add(case.name)
-            path = os.path.join(outdir, case.name + ".mlir")
-            with open(path, "w") as f:
-                f.write(case.graph())
-            subprocess.run([normc, path, "--mode=both", "-o",
-                            os.path.join(outdir, case.name), *extra],
-                           check=True, stdout=subprocess.DEVNULL)
+            compile_case(normc, case, outdir, extra)
             print("compiled", case.name)
 
 

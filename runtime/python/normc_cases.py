@@ -7,6 +7,9 @@ function @f(x[, r], w[, b]); `reference()` computes the same thing with
 differentiable torch ops (call it on float64 tensors for a reference).
 Shared by test/tools/Inputs/cpu_parity.py and bench/cross_cpu_bench.py.
 """
+import os
+import subprocess
+
 import numpy as np
 import torch
 
@@ -110,3 +113,14 @@ class Case:
             y = torch.relu(y)
         unbiased = None if var is None else var * count / max(count - 1, 1)
         return y, mean, rstd, unbiased
+
+
+def compile_case(normc, case, outdir, extra=()):
+    """Writes OUTDIR/<case>.mlir and compiles it (training and inference,
+    forward and backward entries) into OUTDIR/<case>/ with `normc`."""
+    path = os.path.join(outdir, case.name + ".mlir")
+    with open(path, "w") as f:
+        f.write(case.graph())
+    subprocess.run([normc, path, "--mode=both", "-o",
+                    os.path.join(outdir, case.name), *extra], check=True,
+                   stdout=subprocess.DEVNULL)

@@ -22,7 +22,6 @@ mean more, bf16 gradients 5x. Prints one line per comparison and
 "N mismatches"; exits 1 on any.
 """
 import os
-import subprocess
 import sys
 import zlib
 
@@ -32,7 +31,7 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "..", "runtime", "python"))
 from normc_artifact import Artifact, from_bf16, to_bf16  # noqa: E402
-from normc_cases import MOMENTUM, Case  # noqa: E402
+from normc_cases import MOMENTUM, Case, compile_case  # noqa: E402
 
 CASES = [
     Case("ln_1000", "ln", [37, 1000]),
@@ -74,12 +73,7 @@ def close(label, got, want, tol):
 def compile_all(normc, outdir, extra):
     os.makedirs(outdir, exist_ok=True)
     for case in CASES:
-        path = os.path.join(outdir, case.name + ".mlir")
-        with open(path, "w") as f:
-            f.write(case.graph())
-        subprocess.run([normc, path, "--mode=both", "-o",
-                        os.path.join(outdir, case.name), *extra], check=True,
-                       stdout=subprocess.DEVNULL)
+        compile_case(normc, case, outdir, extra)
 
 
 def encode(case, a):
