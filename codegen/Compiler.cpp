@@ -106,6 +106,7 @@ mlir::norm::lowerGraphForMode(ModuleOp graph, StringRef mode,
   schedule.vectorWidth = vectorWidthOf(**tm);
   schedule.threads = compile.target.threads;
   schedule.llcBytes = compile.target.llcBytes;
+  schedule.nativeBf16 = hasNativeBf16(**tm);
   OwningOpRef<ModuleOp> module(cast<ModuleOp>(graph->clone()));
   recordStates(*module, manifest);
   SmallVector<func::FuncOp> entries;

@@ -53,7 +53,9 @@ static void addCInterfaces(OpPassManager &pm) {
 
 void mlir::norm::buildNormToCpuPipeline(OpPassManager &pm,
                                         const NormPipelineOptions &options) {
-  buildNormFrontendPipeline(pm, options, options.cpuKernels);
+  NormCpuSchedulePassOptions schedule;
+  schedule.nativeBf16 = options.nativeBf16;
+  buildNormFrontendPipeline(pm, options, options.cpuKernels, schedule);
   buildNormCpuBackendPipeline(pm, options.nativeBf16);
 }
 

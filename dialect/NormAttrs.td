@@ -127,7 +127,12 @@ def Norm_CpuScheduleAttr : Norm_Attr<"CpuSchedule", "cpu_schedule"> {
     streams its stores past the cache, and `prefetch` how many elements
     ahead of its loads the streaming passes prefetch the inputs (0: none;
     elided when 0). One slab ahead lets the next statistic's DRAM reads
-    overlap the current output stores.
+    overlap the current output stores. `even_odd` (rows kernel, bf16 data;
+    elided when false) holds each vector of bf16 data as its even elements,
+    then its odd ones: a bf16 pair is one 32-bit word, so widening is a shift
+    and a mask and narrowing a shift, a mask and an or, with no shuffle
+    (vectors of f32 buffers in the same kernel are shuffled to match). For
+    CPUs without native bf16 conversions.
 
     ```mlir
     #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4,
@@ -141,7 +146,8 @@ def Norm_CpuScheduleAttr : Norm_Attr<"CpuSchedule", "cpu_schedule"> {
     "int64_t":$row_chunks,
     "int64_t":$block,
     "bool":$nontemporal,
-    DefaultValuedParameter<"int64_t", "0">:$prefetch);
+    DefaultValuedParameter<"int64_t", "0">:$prefetch,
+    DefaultValuedParameter<"bool", "false">:$even_odd);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

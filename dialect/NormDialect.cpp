@@ -106,7 +106,7 @@ LogicalResult
 CpuScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                         CpuKernel kernel, int64_t vectorWidth, int64_t unroll,
                         int64_t rowChunks, int64_t block, bool nontemporal,
-                        int64_t prefetch) {
+                        int64_t prefetch, bool evenOdd) {
   if (vectorWidth < 1 || vectorWidth > 64 || !llvm::isPowerOf2_64(vectorWidth))
     return emitError() << "vector_width must be a power of two in [1, 64], got "
                        << vectorWidth;
@@ -118,5 +118,7 @@ CpuScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "block must be positive, got " << block;
   if (prefetch < 0)
     return emitError() << "prefetch must not be negative, got " << prefetch;
+  if (evenOdd && kernel != CpuKernel::rows)
+    return emitError() << "even_odd applies to the rows kernel only";
   return success();
 }

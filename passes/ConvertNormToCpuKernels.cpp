@@ -93,6 +93,16 @@ private:
   Location loc;
 };
 
+/// even_odd is a lane order of bf16 vectors: an error for other data.
+LogicalResult checkEvenOdd(Operation *op, CpuScheduleAttr schedule,
+                           const KernelPlan &plan) {
+  if (schedule.getEvenOdd() && !plan.dataType.isBF16())
+    return op->emitOpError("has a norm.cpu_schedule with even_odd, which "
+                           "needs bf16 data, not ")
+           << plan.dataType;
+  return success();
+}
+
 LogicalResult convert(IRRewriter &rewriter, KernelMatch match) {
   ApplyOp apply = match.apply;
   auto schedule = apply->getAttrOfType<CpuScheduleAttr>(kCpuScheduleAttrName);
@@ -104,6 +114,8 @@ LogicalResult convert(IRRewriter &rewriter, KernelMatch match) {
     return apply.emitOpError("has a norm.cpu_schedule but no CPU kernel can "
                              "run it (f64 data or statistics, or its axes "
                              "do not view as [outer, rows, mid, inner])");
+  if (failed(checkEvenOdd(apply, schedule, *plan)))
+    return failure();
   plan->computeStats = static_cast<bool>(match.moments);
   plan->residual = static_cast<bool>(match.residual);
   if (match.activation) {
@@ -165,6 +177,8 @@ LogicalResult convertMoments(IRRewriter &rewriter, MomentsOp moments) {
   if (!plan)
     return moments.emitOpError(
         "has a norm.cpu_schedule but no CPU kernel can run it");
+  if (failed(checkEvenOdd(moments, schedule, *plan)))
+    return failure();
   plan->computeStats = plan->statsOnly = true;
   Location loc = moments.getLoc();
   rewriter.setInsertionPoint(moments);
@@ -196,6 +210,8 @@ LogicalResult convertGrad(IRRewriter &rewriter, NormalizeGradOp grad) {
         "has a norm.cpu_schedule but no CPU kernel can run it (backward "
         "kernels: f16/bf16/f32 data with f32 statistics, not from_output, "
         "per-channel parameters for channels_last)");
+  if (failed(checkEvenOdd(grad, schedule, *plan)))
+    return failure();
   plan->backward = true;
   plan->batchStats = grad.getBatchStats();
   plan->paramGrads = !grad.getParamGrads().empty();

@@ -28,7 +28,7 @@ struct NormCpuSchedulePass
   using Base::Base;
 
   /// The target the cost model sizes kernels for (the options or the host).
-  int64_t width = 0, threadCount = 0, llc = 0;
+  CpuTargetInfo target;
 
   /// `computeStats`: the kernel computes the statistics it applies (a
   /// norm.normalize, or a norm.apply fused with its norm.moments).
@@ -43,8 +43,7 @@ struct NormCpuSchedulePass
       return;
     plan->backward = backward;
     plan->computeStats = computeStats;
-    CpuScheduleAttr attr =
-        chooseCpuSchedule(op->getContext(), *plan, width, threadCount, llc);
+    CpuScheduleAttr attr = chooseCpuSchedule(op->getContext(), *plan, target);
     if (attr && backward && attr.getKernel() == CpuKernel::channels_last &&
         !channelsLastGradSupported(*plan))
       return;
@@ -53,11 +52,13 @@ struct NormCpuSchedulePass
   }
 
   void runOnOperation() override {
-    width = vectorWidth > 0 ? int64_t(vectorWidth) : hostVectorWidth();
-    threadCount =
+    target.vectorWidth =
+        vectorWidth > 0 ? int64_t(vectorWidth) : hostVectorWidth();
+    target.threads =
         threads > 0 ? int64_t(threads)
                     : std::max<int64_t>(1, std::thread::hardware_concurrency());
-    llc = llcBytes > 0 ? int64_t(llcBytes) : lastLevelCacheBytes();
+    target.llcBytes = llcBytes > 0 ? int64_t(llcBytes) : lastLevelCacheBytes();
+    target.nativeBf16 = nativeBf16;
     getOperation()->walk([&](Operation *op) {
       if (auto normalize = dyn_cast<NormalizeOp>(op)) {
         if (normalize.getRunningAttr())

@@ -11,6 +11,8 @@
 
 #include "passes/Passes.h"
 
+#include "codegen/cpu/Bf16Bits.h"
+
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir {
@@ -56,25 +58,9 @@ struct ExpandTruncFToBF16 : OpRewritePattern<arith::TruncFOp> {
     if (!getElementTypeOrSelf(value.getType()).isF32())
       value = arith::TruncFOp::create(rewriter, loc,
                                       like(rewriter.getF32Type()), value);
-    Type i32 = rewriter.getI32Type(), i16 = rewriter.getI16Type();
-    Value bits = arith::BitcastOp::create(rewriter, loc, like(i32), value);
-    Value sixteen = constant(i32, 16);
-    Value lsb = arith::AndIOp::create(
-        rewriter, loc, arith::ShRUIOp::create(rewriter, loc, bits, sixteen),
-        constant(i32, 1));
-    Value rounded = arith::AddIOp::create(
-        rewriter, loc, bits,
-        arith::AddIOp::create(rewriter, loc, lsb, constant(i32, 0x7FFF)));
-    Value nan =
-        arith::OrIOp::create(rewriter, loc, bits, constant(i32, 0x400000));
-    Value isNaN = arith::CmpFOp::create(
-        rewriter, loc, arith::CmpFPredicate::UNO, value, value);
-    Value mask = arith::ExtSIOp::create(rewriter, loc, like(i32), isNaN);
-    Value chosen = arith::XOrIOp::create(
-        rewriter, loc, rounded,
-        arith::AndIOp::create(
-            rewriter, loc, arith::XOrIOp::create(rewriter, loc, rounded, nan),
-            mask));
+    Type i16 = rewriter.getI16Type();
+    Value chosen = roundedBf16Bits(rewriter, loc, value);
+    Value sixteen = constant(rewriter.getI32Type(), 16);
     Value narrow = arith::TruncIOp::create(
         rewriter, loc, like(i16),
         arith::ShRUIOp::create(rewriter, loc, chosen, sixteen));

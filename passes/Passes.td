@@ -168,7 +168,10 @@ def NormCpuSchedulePass : Pass<"norm-cpu-schedule", "::mlir::ModuleOp"> {
     Option<"threads", "threads", "int64_t", /*default=*/"0",
            "Threads the kernels are sized for (0: the host's)">,
     Option<"llcBytes", "llc-bytes", "int64_t", /*default=*/"0",
-           "Bytes of last-level cache (0: the host's)">
+           "Bytes of last-level cache (0: the host's)">,
+    Option<"nativeBf16", "native-bf16", "bool", /*default=*/"false",
+           "The target converts f32 to bf16 itself (AVX512-BF16); false: "
+           "bf16 rows kernels use even_odd lanes">
   ];
   let dependentDialects = ["::mlir::norm::NormDialect"];
 }

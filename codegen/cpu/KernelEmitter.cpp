@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cpu/KernelEmitter.h"
+#include "codegen/cpu/Bf16Bits.h"
 
 #include "codegen/linalg/LinalgBuilders.h"
 #include "codegen/linalg/LinalgUtils.h"
@@ -20,6 +21,7 @@ using namespace mlir;
 using namespace mlir::norm;
 
 void KernelEmitter::emit() {
+  evenOdd = schedule.getEvenOdd();
   if (plan.backward && schedule.getKernel() == CpuKernel::rows)
     emitRowsGradKernel(*this);
   else if (plan.backward)
@@ -71,13 +73,15 @@ Value KernelEmitter::splatLike(Value scalar, Value like) {
 
 Value KernelEmitter::loadF32(Value buffer, Value at, int64_t width) {
   Type element = cast<MemRefType>(buffer.getType()).getElementType();
-  Value v;
   if (width == 1)
-    v = memref::LoadOp::create(b, loc, buffer, at);
-  else
-    v = vector::LoadOp::create(b, loc, VectorType::get({width}, element),
-                               buffer, at);
-  return convertFloat(b, loc, v, f32(width));
+    return convertFloat(b, loc, memref::LoadOp::create(b, loc, buffer, at),
+                        f32(1));
+  Value v = vector::LoadOp::create(b, loc, VectorType::get({width}, element),
+                                   buffer, at);
+  if (evenOdd && element.isBF16())
+    return widenBf16EvenOdd(b, loc, v);
+  v = convertFloat(b, loc, v, f32(width));
+  return evenOdd ? deinterleaveEvenOdd(b, loc, v) : v;
 }
 
 Value KernelEmitter::loadInput(Value at, int64_t width) {
@@ -121,7 +125,12 @@ Value KernelEmitter::loadBias(Value at, int64_t width) {
 void KernelEmitter::storeF32(Value value, Value buffer, Value at) {
   Type element = cast<MemRefType>(buffer.getType()).getElementType();
   bool isVector = isa<VectorType>(value.getType());
-  value = convertFloat(b, loc, value, element);
+  if (isVector && evenOdd && element.isBF16())
+    value = narrowEvenOddToBf16(b, loc, value);
+  else if (isVector && evenOdd)
+    value = convertFloat(b, loc, interleaveEvenOdd(b, loc, value), element);
+  else
+    value = convertFloat(b, loc, value, element);
   if (!isVector) {
     memref::StoreOp::create(b, loc, value, buffer, at);
     return;

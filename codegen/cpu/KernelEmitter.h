@@ -43,6 +43,9 @@ public:
   KernelBuffers buf;
   /// True while emitting the aligned main loop of forOutputVectors.
   bool streaming = false;
+  /// Vectors of bf16 data are held as their even elements, then their odd
+  /// ones (loadF32 / storeF32 convert; f32 buffers are shuffled to match).
+  bool evenOdd = false;
 
   // Index arithmetic.
   Value index(int64_t v);

@@ -89,11 +89,17 @@ bool rowsOutputInMemoryOrder(const KernelPlan &plan);
 /// if any, are per channel of the innermost [mid, inner] extent.
 bool channelsLastGradSupported(const KernelPlan &plan);
 
-/// The cost model: the schedule of `plan` on a CPU with `vectorWidth` f32
-/// lanes, `threads` hardware threads and a last-level cache of `llcBytes`.
+/// The CPU a schedule is chosen for.
+struct CpuTargetInfo {
+  int64_t vectorWidth = 8; // f32 lanes of the widest vector unit
+  int64_t threads = 1;     // hardware threads the kernels share
+  int64_t llcBytes = 0;    // bytes of last-level cache
+  bool nativeBf16 = false; // converts f32 to bf16 itself (AVX512-BF16)
+};
+
+/// The cost model: the schedule of `plan` on `target`.
 CpuScheduleAttr chooseCpuSchedule(MLIRContext *ctx, const KernelPlan &plan,
-                                  int64_t vectorWidth, int64_t threads,
-                                  int64_t llcBytes);
+                                  const CpuTargetInfo &target);
 
 /// f32 lanes of the host's widest vector unit (16 with AVX-512, 8 with AVX2,
 /// 4 otherwise).

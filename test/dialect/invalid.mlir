@@ -805,3 +805,11 @@ func.func @cpu_schedule_prefetch(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %y = norm.normalize %x over [1] {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 1, block = 64, nontemporal = false, prefetch = -1>} : (tensor<4x8xf32>) -> tensor<4x8xf32>
   return %y : tensor<4x8xf32>
 }
+
+// -----
+
+func.func @cpu_schedule_even_odd_channels_last(%x: tensor<4x8xbf16>) -> tensor<4x8xbf16> {
+  // expected-error @+1 {{even_odd applies to the rows kernel only}}
+  %y = norm.normalize %x over [0] {norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 8, unroll = 4, row_chunks = 1, block = 64, nontemporal = false, even_odd = true>} : (tensor<4x8xbf16>) -> tensor<4x8xbf16>
+  return %y : tensor<4x8xbf16>
+}

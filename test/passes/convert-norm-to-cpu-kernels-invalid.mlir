@@ -26,3 +26,12 @@ func.func @grad_from_output(%dy: tensor<4x64xf32>, %y: tensor<4x64xf32>, %rstd: 
   %dx = norm.normalize_grad %dy, %y over [1] rstd(%rstd) params [1] scale(%w) {from_output, center = false, norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 2, block = 4096, nontemporal = false>} : (tensor<4x64xf32>, tensor<4x64xf32>, tensor<4xf32>, tensor<64xf32>) -> tensor<4x64xf32>
   return %dx : tensor<4x64xf32>
 }
+
+// -----
+
+// even_odd is a lane order of bf16 vectors; f32 data have none.
+func.func @even_odd_f32(%x: tensor<4x64xf32>) -> tensor<4x64xf32> {
+  // expected-error @+1 {{has a norm.cpu_schedule with even_odd, which needs bf16 data, not 'f32'}}
+  %y = norm.normalize %x over [1] {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 1, block = 64, nontemporal = false, even_odd = true>} : (tensor<4x64xf32>) -> tensor<4x64xf32>
+  return %y : tensor<4x64xf32>
+}

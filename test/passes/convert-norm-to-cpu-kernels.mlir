@@ -189,3 +189,37 @@ func.func @batch_norm_infer_nchw_memory_order(%x: tensor<2x4x8x8xf32>, %m: tenso
   %y = norm.apply %x over [0, 2, 3] mean(%m) var(%v) params [1] scale(%w) bias(%b) {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 2, block = 4096, nontemporal = false, prefetch = 4096>} : (tensor<2x4x8x8xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<2x4x8x8xf32>
   return %y : tensor<2x4x8x8xf32>
 }
+
+// -----
+
+// even_odd: a vector of 16 bf16 is 8 i32 words; the even elements are the
+// words shifted left by 16, the odd ones the words' upper halves, so the
+// f32 vector holds elements 0, 2, ..., 14, 1, 3, ..., 15. An f32 parameter
+// is shuffled into that order. The output rounds in the i32 lanes, then
+// puts the even lanes' upper halves in the low half of each word and the
+// odd lanes' in the high half: memory order again, with no shuffle.
+// CHECK-LABEL: func.func @even_odd
+// CHECK: %[[XV:.*]] = vector.load {{.*}} : memref<160xbf16>, vector<16xbf16>
+// CHECK: %[[WORDS:.*]] = vector.bitcast %[[XV]] : vector<16xbf16> to vector<8xi32>
+// CHECK: %[[EVEN:.*]] = arith.shli %[[WORDS]], %{{.*}} : vector<8xi32>
+// CHECK: %[[ODD:.*]] = arith.andi %[[WORDS]], %{{.*}} : vector<8xi32>
+// CHECK: %[[BOTH:.*]] = vector.shuffle %[[EVEN]], %[[ODD]] [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
+// CHECK: arith.bitcast %[[BOTH]] : vector<16xi32> to vector<16xf32>
+// CHECK: %[[WV:.*]] = vector.load {{.*}} : memref<40xf32>, vector<16xf32>
+// CHECK: vector.shuffle %[[WV]], %[[WV]] [0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15]
+// CHECK: arith.cmpf uno
+// CHECK: arith.xori
+// CHECK: %[[R:.*]] = arith.xori
+// CHECK: %[[LO:.*]] = vector.shuffle %[[R]], %[[R]] [0, 1, 2, 3, 4, 5, 6, 7]
+// CHECK: %[[HI:.*]] = vector.shuffle %[[R]], %[[R]] [8, 9, 10, 11, 12, 13, 14, 15]
+// CHECK: %[[LOW:.*]] = arith.shrui %[[LO]], %{{.*}} : vector<8xi32>
+// CHECK: %[[HIGH:.*]] = arith.andi %[[HI]], %{{.*}} : vector<8xi32>
+// CHECK: %[[OUT:.*]] = arith.ori %[[LOW]], %[[HIGH]] : vector<8xi32>
+// CHECK: %[[Y:.*]] = vector.bitcast %[[OUT]] : vector<8xi32> to vector<16xbf16>
+// CHECK: vector.store %[[Y]], {{.*}} : memref<160xbf16>, vector<16xbf16>
+// The half-width tail: 8 bf16 as 4 words.
+// CHECK: vector.bitcast {{.*}} : vector<8xbf16> to vector<4xi32>
+func.func @even_odd(%x: tensor<4x40xbf16>, %w: tensor<40xf32>) -> tensor<4x40xbf16> {
+  %y = norm.normalize %x over [1] params [1] scale(%w) {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 16, unroll = 1, row_chunks = 2, block = 4096, nontemporal = false, even_odd = true>} : (tensor<4x40xbf16>, tensor<40xf32>) -> tensor<4x40xbf16>
+  return %y : tensor<4x40xbf16>
+}

@@ -1,5 +1,6 @@
 // RUN: norm-opt %s --norm-canonicalize-named --norm-specialize-mode=mode=train --norm-cpu-schedule="vector-width=8 threads=2" | FileCheck %s
 // RUN: norm-opt %s --norm-canonicalize-named --norm-specialize-mode=mode=train --norm-cpu-schedule="vector-width=8 threads=2 llc-bytes=8192" | FileCheck %s --check-prefix=SMALL-LLC
+// RUN: norm-opt %s --norm-canonicalize-named --norm-specialize-mode=mode=train --norm-cpu-schedule="vector-width=16 threads=2 native-bf16=true" | FileCheck %s --check-prefix=NATIVE
 
 norm.running_stats @bn : tensor<16xf32>
 norm.running_stats @bn4 : tensor<4xf32>
@@ -14,13 +15,27 @@ func.func @layer_norm(%x: tensor<32x64xf32>) -> tensor<32x64xf32> {
   return %y : tensor<32x64xf32>
 }
 
+// bf16 rows without native bf16 conversion: vectors hold even then odd
+// elements (even_odd); a target with AVX512-BF16 keeps memory order, and
+// so does channels_last (batch_norm_nhwc below).
+// CHECK-LABEL: func.func @layer_norm_bf16
+// CHECK: norm.normalize {{.*}}#norm.cpu_schedule<kernel = rows, vector_width = 16, {{.*}}, even_odd = true>
+// NATIVE-LABEL: func.func @layer_norm_bf16
+// NATIVE: norm.normalize {{.*}}#norm.cpu_schedule<kernel = rows, vector_width = 32, {{[^>]*}}prefetch = 8192>
+// NATIVE-NOT: even_odd
+// NATIVE-LABEL: func.func @batch_norm_nhwc
+func.func @layer_norm_bf16(%x: tensor<32x64xbf16>) -> tensor<32x64xbf16> {
+  %y = norm.layer_norm %x : (tensor<32x64xbf16>) -> tensor<32x64xbf16>
+  return %y : tensor<32x64xbf16>
+}
+
 // NHWC BatchNorm: channels innermost; the 128 rows split into 2 chunks of
 // at least 64 rows. The training form is moments + apply: both get the
 // schedule (the apply's kernel computes the moments too). bf16 data: 16
 // lanes (two f32 vectors) per step; prefetch 16 KiB of bf16 ahead.
 // CHECK-LABEL: func.func @batch_norm_nhwc
 // CHECK: norm.moments {{.*}}norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last
-// CHECK: norm.apply {{.*}}norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 16, unroll = 4, row_chunks = 2, block = 256, nontemporal = false, prefetch = 8192>
+// CHECK: norm.apply {{.*}}norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 16, unroll = 4, row_chunks = 2, block = 256, nontemporal = false, prefetch = 8192>}
 func.func @batch_norm_nhwc(%x: tensor<2x8x8x16xbf16>, %w: tensor<16xbf16>, %b: tensor<16xbf16>) -> tensor<2x8x8x16xbf16> {
   %y = norm.batch_norm %x scale(%w) bias(%b) {channel_axis = 3 : i64, running = #norm.running<@bn, momentum = 0.1>} : (tensor<2x8x8x16xbf16>, tensor<16xbf16>, tensor<16xbf16>) -> tensor<2x8x8x16xbf16>
   return %y : tensor<2x8x8x16xbf16>

@@ -28,6 +28,8 @@ struct ScheduleCase {
   bool residualRelu = false;
   /// (axis, count) of a grouped normalization (GroupNorm).
   std::optional<std::pair<int64_t, int64_t>> groups = std::nullopt;
+  DType dtype = DType::F32;      // of x, r and y
+  DType paramDtype = DType::F32; // of the scale and bias
 };
 
 /// ", groups = #norm.groups<...>" of a grouped case, else "".
@@ -42,8 +44,8 @@ std::string groupsAttr(const ScheduleCase &c) {
 /// followed by ReLU).
 std::string graph(const ScheduleCase &c, const ref::Shape &paramShape,
                   const ref::Shape &statsShape) {
-  std::string x = tensorType(c.shape, DType::F32);
-  std::string p = tensorType(paramShape, DType::F32);
+  std::string x = tensorType(c.shape, c.dtype);
+  std::string p = tensorType(paramShape, c.paramDtype);
   std::string s = tensorType(statsShape, DType::F32);
   std::string src = "func.func @f(%x: " + x + ", %r: " + x + ", %w: " + p +
                     ", %b: " + p + ") -> (" + x + ", " + s + ", " + s + ") {\n";
@@ -79,28 +81,29 @@ TEST_P(Schedule, MatchesFloat64Reference) {
   ref::Shape paramShape = ref::paramShape(c.shape, spec);
   ref::Shape statsShape = ref::statsShape(c.shape, spec);
   std::mt19937_64 rng(7);
-  Input x = randomInput(rng, c.shape, DType::F32, c.mean, 1.0);
-  Input r = randomInput(rng, c.shape, DType::F32);
+  Input x = randomInput(rng, c.shape, c.dtype, c.mean, 1.0);
+  Input r = randomInput(rng, c.shape, c.dtype);
   if (!c.residualRelu)
     std::fill(r.values.begin(), r.values.end(), 0.0); // unused input
-  Input w = randomInput(rng, paramShape, DType::F32, 1.0, 0.5);
-  Input b = randomInput(rng, paramShape, DType::F32);
+  Input w = randomInput(rng, paramShape, c.paramDtype, 1.0, 0.5);
+  Input b = randomInput(rng, paramShape, c.paramDtype);
   std::unique_ptr<Session> session =
       compileSession(graph(c, paramShape, statsShape), {"infer"});
   ASSERT_TRUE(session);
   auto out = run(*session, {&x, &r, &w, &b});
   ASSERT_EQ(out.size(), 3u);
 
+  // x + r is computed in f32 (both bf16 values are exact there).
   std::vector<double> in = x.values;
   if (c.residualRelu)
     for (size_t i = 0; i < in.size(); ++i)
-      in[i] += r.values[i];
+      in[i] = double(float(in[i] + r.values[i]));
   ref::Moments moments;
   std::vector<double> want =
       ref::normalize(in, c.shape, spec, &w.values, &b.values, &moments);
   if (c.residualRelu)
     want = ref::activate(ref::Activation::Relu, want);
-  Tolerance tol = toleranceFor(DType::F32);
+  Tolerance tol = toleranceFor(c.dtype);
   if (c.mean != 0.0) // the f32 mean itself is exact to ~|mean| * 2^-24 * 8
     tol.atol = 2e-3;
   expectClose(out[0], want, tol, "y");
@@ -128,6 +131,11 @@ std::string schedule(const char *kernel, int width, int unroll, int chunks,
 std::string rows(int width, int unroll, int chunks, int block, bool nt,
                  int prefetch = 0) {
   return schedule("rows", width, unroll, chunks, block, nt, prefetch);
+}
+
+/// bf16 vectors as even then odd elements.
+std::string evenOdd(std::string rowsSchedule) {
+  return rowsSchedule + ", even_odd = true";
 }
 
 /// `unroll` rows are summed per accumulator update.
@@ -234,7 +242,66 @@ INSTANTIATE_TEST_SUITE_P(
                      true,
                      channelsLast(8, 3, 2, false),
                      0.0,
-                     true}),
+                     true},
+        // bf16 in both lane orders: 16 lanes, then the 8- and 4-lane tails
+        // and scalars (77 = 4 x 16 + 8 + 4 + 1), streaming stores at every
+        // alignment; bf16 and f32 parameters (the latter shuffled into
+        // even/odd order); NCHW BatchNorm spans of 39.
+        ScheduleCase{"ln_bf16_even_odd_nt",
+                     {5, 77},
+                     {1},
+                     {1},
+                     true,
+                     evenOdd(rows(16, 2, 3, 4096, true, 77)),
+                     0.0,
+                     false,
+                     std::nullopt,
+                     DType::BF16,
+                     DType::BF16},
+        ScheduleCase{"ln_bf16_memory_order_nt",
+                     {5, 77},
+                     {1},
+                     {1},
+                     true,
+                     rows(16, 2, 3, 4096, true, 77),
+                     0.0,
+                     false,
+                     std::nullopt,
+                     DType::BF16,
+                     DType::BF16},
+        ScheduleCase{"ln_bf16_even_odd_f32_params_residual_relu",
+                     {6, 45},
+                     {1},
+                     {1},
+                     true,
+                     evenOdd(rows(16, 1, 4, 16, false)),
+                     0.0,
+                     true,
+                     std::nullopt,
+                     DType::BF16,
+                     DType::F32},
+        ScheduleCase{"rms_bf16_even_odd_w32",
+                     {3, 100},
+                     {1},
+                     {1},
+                     false,
+                     evenOdd(rows(32, 3, 2, 64, false, 100)),
+                     0.0,
+                     false,
+                     std::nullopt,
+                     DType::BF16,
+                     DType::BF16},
+        ScheduleCase{"bn_nchw_bf16_even_odd_nt",
+                     {3, 5, 13, 3},
+                     {0, 2, 3},
+                     {1},
+                     true,
+                     evenOdd(rows(16, 2, 3, 7, true)),
+                     0.0,
+                     false,
+                     std::nullopt,
+                     DType::BF16,
+                     DType::BF16}),
     [](const auto &info) { return info.param.name; });
 } // namespace
 
@@ -246,6 +313,7 @@ struct ApplyCase {
   ref::Shape shape;
   std::vector<int64_t> reduce, params;
   std::string schedule;
+  DType dtype = DType::F32; // of x, y and the parameters
 };
 
 class ApplySchedule : public ::testing::TestWithParam<ApplyCase> {};
@@ -257,8 +325,8 @@ TEST_P(ApplySchedule, MatchesFloat64Reference) {
   spec.params = c.params;
   ref::Shape paramShape = ref::paramShape(c.shape, spec);
   ref::Shape statsShape = ref::statsShape(c.shape, spec);
-  std::string x = tensorType(c.shape, DType::F32);
-  std::string p = tensorType(paramShape, DType::F32);
+  std::string x = tensorType(c.shape, c.dtype);
+  std::string p = tensorType(paramShape, c.dtype);
   std::string s = tensorType(statsShape, DType::F32);
   std::string source =
       "func.func @f(%x: " + x + ", %m: " + s + ", %v: " + s + ", %w: " + p +
@@ -268,18 +336,18 @@ TEST_P(ApplySchedule, MatchesFloat64Reference) {
       c.schedule + ">} : (" + x + ", " + s + ", " + s + ", " + p + ", " + p +
       ") -> " + x + "\n  return %y : " + x + "\n}\n";
   std::mt19937_64 rng(11);
-  Input in = randomInput(rng, c.shape, DType::F32, 3.0, 2.0);
+  Input in = randomInput(rng, c.shape, c.dtype, 3.0, 2.0);
   Input mean = randomInput(rng, statsShape, DType::F32, 3.0, 1.0);
   Input var = randomInput(rng, statsShape, DType::F32, 4.0, 1.0);
-  Input w = randomInput(rng, paramShape, DType::F32, 1.0, 0.5);
-  Input b = randomInput(rng, paramShape, DType::F32);
+  Input w = randomInput(rng, paramShape, c.dtype, 1.0, 0.5);
+  Input b = randomInput(rng, paramShape, c.dtype);
   std::unique_ptr<Session> session = compileSession(source, {"infer"});
   ASSERT_TRUE(session);
   auto out = run(*session, {&in, &mean, &var, &w, &b});
   ASSERT_EQ(out.size(), 1u);
   std::vector<double> want = ref::applyStats(
       in.values, c.shape, spec, mean.values, var.values, &w.values, &b.values);
-  expectClose(out[0], want, toleranceFor(DType::F32), c.name + " y");
+  expectClose(out[0], want, toleranceFor(c.dtype), c.name + " y");
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -303,7 +371,19 @@ INSTANTIATE_TEST_SUITE_P(
                   {4, 3, 20},
                   {0, 2},
                   {1, 2},
-                  rows(8, 2, 5, 64, false, 16)}),
+                  rows(8, 2, 5, 64, false, 16)},
+        ApplyCase{"bn_nchw_bf16_even_odd_nt",
+                  {3, 5, 37},
+                  {0, 2},
+                  {1},
+                  evenOdd(rows(16, 4, 4, 4096, true, 64)),
+                  DType::BF16},
+        ApplyCase{"per_element_params_bf16_even_odd",
+                  {4, 3, 29},
+                  {0, 2},
+                  {1, 2},
+                  evenOdd(rows(16, 2, 5, 64, false, 16)),
+                  DType::BF16}),
     [](const auto &info) { return info.param.name; });
 } // namespace
 

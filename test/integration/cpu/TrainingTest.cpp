@@ -232,32 +232,53 @@ TEST(Running, OneValuePerChannelInTrainingIsAnError) {
   EXPECT_TRUE(bool(jitCompileSource(graph, "one.mlir", {"infer"})));
 }
 
-TEST(NaNInf, PropagateLikePyTorch) {
-  // LayerNorm rows: a NaN poisons its row only; +Inf makes its row NaN.
-  ref::Shape shape{3, 5};
-  std::string x = tensorType(shape, DType::F32);
+/// LayerNorm of `in` ([3, n], `dtype`), whose row 0 holds a NaN and row 2
+/// an Inf: those rows come out all NaN, as in PyTorch, and row 1 matches
+/// the reference.
+void expectPoisonedRows(const Input &in, const ref::Shape &shape, DType dtype) {
+  std::string x = tensorType(shape, dtype);
   std::string graph = "func.func @f(%x: " + x + ") -> " + x +
                       " {\n  %y = norm.layer_norm %x : (" + x + ") -> " + x +
                       "\n  return %y : " + x + "\n}\n";
   std::unique_ptr<Session> session = compileSession(graph, {"infer"});
   ASSERT_TRUE(session);
-  double nan = std::numeric_limits<double>::quiet_NaN();
-  double inf = std::numeric_limits<double>::infinity();
-  Input in = makeInput({1, 2, nan, 4, 5, 1, 2, 3, 4, 5, 1, inf, 3, 4, 5}, shape,
-                       DType::F32);
   auto got = run(*session, {&in});
   ASSERT_EQ(got.size(), 1u);
+  int64_t n = shape[1];
   ref::Spec spec;
   spec.reduce = {1};
   auto want = ref::normalize(in.values, shape, spec);
-  for (int i = 0; i < 5; ++i) {
+  for (int64_t i = 0; i < n; ++i) {
     EXPECT_TRUE(std::isnan(got[0][i])) << i;
-    EXPECT_TRUE(std::isnan(got[0][10 + i])) << 10 + i;
-    EXPECT_TRUE(std::isnan(want[i]) && std::isnan(want[10 + i]));
+    EXPECT_TRUE(std::isnan(got[0][2 * n + i])) << 2 * n + i;
+    EXPECT_TRUE(std::isnan(want[i]) && std::isnan(want[2 * n + i]));
   }
-  expectClose(std::vector<double>(got[0].begin() + 5, got[0].begin() + 10),
-              std::vector<double>(want.begin() + 5, want.begin() + 10),
-              toleranceFor(DType::F32), "finite row");
+  expectClose(std::vector<double>(got[0].begin() + n, got[0].begin() + 2 * n),
+              std::vector<double>(want.begin() + n, want.begin() + 2 * n),
+              toleranceFor(dtype), "finite row");
+}
+
+TEST(NaNInf, PropagateLikePyTorch) {
+  // LayerNorm rows: a NaN poisons its row only; +Inf makes its row NaN.
+  double nan = std::numeric_limits<double>::quiet_NaN();
+  double inf = std::numeric_limits<double>::infinity();
+  ref::Shape shape{3, 5};
+  expectPoisonedRows(
+      makeInput({1, 2, nan, 4, 5, 1, 2, 3, 4, 5, 1, inf, 3, 4, 5}, shape,
+                DType::F32),
+      shape, DType::F32);
+}
+
+TEST(NaNInf, PropagateThroughBf16Vectors) {
+  // bf16 rows of 40: the cost model's rows kernel with vectors (even_odd
+  // without native bf16 conversion); a NaN in an odd lane, an Inf in an
+  // even one.
+  ref::Shape shape{3, 40};
+  std::mt19937_64 rng(5);
+  std::vector<double> values = randomInput(rng, shape, DType::BF16).values;
+  values[17] = std::numeric_limits<double>::quiet_NaN();
+  values[80 + 30] = std::numeric_limits<double>::infinity();
+  expectPoisonedRows(makeInput(values, shape, DType::BF16), shape, DType::BF16);
 }
 
 TEST(NaNInf, ActivationsPropagateNaN) {
