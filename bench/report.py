@@ -10,6 +10,11 @@ the time ratios peer_time / normc_time (> 1: normc is faster).
 
     /usr/bin/python3 bench/report.py normc.json torch.json dnnl.json
     /usr/bin/python3 bench/report.py *.json --plot report.png
+    /usr/bin/python3 bench/report.py *.json --targets
+
+--targets lists, after the table, every cell that misses issue #5's targets:
+forward >= 90 % and backward >= 80 % of the probe, never slower than a peer,
+and >= 1.3x oneDNN / 1.5x PyTorch where that peer is below 90 %.
 
 --plot draws % of probe per op (normc against the peers, one panel per thread
 count, a line at 90 %). It needs matplotlib (Debian's python3-matplotlib, for
@@ -188,6 +193,72 @@ def table(results, order, peers):
     return "\n".join(lines)
 
 
+# Issue #5's targets (same-run ratios): % of the copy probe per direction,
+# and the speedup over each peer where that peer is below PEER_SLOW_PCT.
+TARGET_PCT = {"forward": 90.0, "backward": 80.0}
+PEER_SLOW_PCT = 90.0
+PEER_SPEEDUP = {"oneDNN": 1.3, "PyTorch": 1.5}
+
+
+def direction(op):
+    return "backward" if "Bwd" in op else "forward"
+
+
+def target_misses(results, order, peers):
+    """{rule: [(cell, detail)]} for every cell that misses a target, and
+    the number of cells checked per rule."""
+    misses, checked = {}, {}
+
+    def check(rule, ok, cell, detail):
+        checked[rule] = checked.get(rule, 0) + 1
+        if not ok:
+            misses.setdefault(rule, []).append((cell, detail))
+
+    for key in order:
+        n = results[key].get(NORMC)
+        if not n or n["pct"] is None:
+            continue
+        cell = "%s %s %dT" % key
+        want = TARGET_PCT[direction(key[0])]
+        check("%s >= %g %% of the probe" % (direction(key[0]), want),
+              n["pct"] >= want, cell, "%.0f %%" % n["pct"])
+        for p in peers:
+            peer = results[key].get(p)
+            if not peer or not n["ms"]:
+                continue
+            ratio = peer["ms"] / n["ms"]
+            check("never slower than %s" % p, ratio >= 1.0, cell,
+                  "%.2fx" % ratio)
+            need = PEER_SPEEDUP.get(p)
+            if need and peer["pct"] is not None and \
+                    peer["pct"] < PEER_SLOW_PCT:
+                check(">= %gx %s where it is below %g %%" %
+                      (need, p, PEER_SLOW_PCT), ratio >= need, cell,
+                      "%.2fx (%s at %.0f %%)" % (ratio, p, peer["pct"]))
+    return misses, checked
+
+
+def targets(results, order, peers):
+    misses, checked = target_misses(results, order, peers)
+    # Rules in a fixed order: by direction, then peer by peer.
+    rank = {rule: i for i, rule in enumerate(
+        ["%s >= %g %% of the probe" % (d, TARGET_PCT[d]) for d in
+         ("forward", "backward")] +
+        [r for p in peers for r in
+         ("never slower than %s" % p, ">= %gx %s where it is below %g %%" %
+          (PEER_SPEEDUP.get(p, 0), p, PEER_SLOW_PCT))])}
+    lines = []
+    for rule in sorted(checked, key=lambda r: rank.get(r, len(rank))):
+        count = checked[rule]
+        missed = misses.get(rule, [])
+        lines.append("- **%s:** %d of %d cells met%s" %
+                     (rule, count - len(missed), count,
+                      "; missed by:" if missed else "."))
+        for cell, detail in missed:
+            lines.append("  - %s: %s" % (cell, detail))
+    return "\n".join(lines)
+
+
 def plot(results, order, peers, path):
     try:
         import matplotlib
@@ -249,6 +320,9 @@ def main():
                    help="regex on '<op>/<dtype>/<threads>' to keep")
     p.add_argument("--all", action="store_true",
                    help="also list ops that normc did not run")
+    p.add_argument("--targets", action="store_true",
+                   help="after the table, list the cells that miss issue "
+                   "#5's targets, rule by rule")
     args = p.parse_args()
 
     results, order = load(args.files)
@@ -260,6 +334,9 @@ def main():
                  "use --all to list peers alone)")
     peers = peers_present(results)
     print(table(results, order, peers))
+    if args.targets:
+        print()
+        print(targets(results, order, peers))
     if args.plot:
         plot(results, order, peers, args.plot)
 
