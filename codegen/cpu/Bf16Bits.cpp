@@ -36,7 +36,7 @@ Value mlir::norm::roundedBf16Bits(OpBuilder &b, Location loc, Value value) {
       b, loc, arith::ShRUIOp::create(b, loc, bits, constant(16)), constant(1));
   Value rounded = arith::AddIOp::create(
       b, loc, bits, arith::AddIOp::create(b, loc, lsb, constant(0x7FFF)));
-  Value nan = arith::OrIOp::create(b, loc, bits, constant(0x400000));
+  Value nan = constant(0x7FC00000);
   Value isNaN =
       arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, value, value);
   // A blend in the i32 lanes, where the compare's mask lives: a select

@@ -17,7 +17,8 @@ namespace norm {
 
 /// The bits of f32 `value` (scalar or vector) rounded to the nearest bf16,
 /// ties to even, as i32 with the bf16 in the upper 16 bits (the lower ones
-/// are garbage); NaN stays a quiet NaN of the same sign.
+/// are garbage); every NaN becomes 0x7FC0, the quiet NaN of PyTorch's
+/// scalar conversion (c10::BFloat16).
 Value roundedBf16Bits(OpBuilder &b, Location loc, Value value);
 
 /// A vector<2n x bf16> as vector<2n x f32> holding its even elements, then

@@ -10,6 +10,9 @@
 
 #include "test/integration/cpu/Harness.h"
 
+#include "llvm/ADT/StringMap.h"
+#include "llvm/TargetParser/Host.h"
+
 #include <cmath>
 #include <limits>
 
@@ -279,6 +282,34 @@ TEST(NaNInf, PropagateThroughBf16Vectors) {
   values[17] = std::numeric_limits<double>::quiet_NaN();
   values[80 + 30] = std::numeric_limits<double>::infinity();
   expectPoisonedRows(makeInput(values, shape, DType::BF16), shape, DType::BF16);
+}
+
+TEST(NaNInf, Bf16NaNIsPyTorchQuietNaN) {
+  // Every NaN written as bf16 is 0x7FC0, what c10::BFloat16 rounds a NaN
+  // to, whatever the NaN's sign and payload (here -NaN with a payload).
+  ref::Shape shape{2, 40};
+  std::string x = tensorType(shape, DType::BF16);
+  std::string graph = "func.func @f(%x: " + x + ") -> " + x +
+                      " {\n  %y = norm.layer_norm %x : (" + x + ") -> " + x +
+                      "\n  return %y : " + x + "\n}\n";
+  std::unique_ptr<Session> session = compileSession(graph, {"infer"});
+  ASSERT_TRUE(session);
+  std::mt19937_64 rng(9);
+  Input in = randomInput(rng, shape, DType::BF16);
+  in.array.as<uint16_t>()[3] = 0xFFC1;
+  auto out = session->forward({&in.array});
+  ASSERT_TRUE(bool(out)) << llvm::toString(out.takeError());
+  const uint16_t *y = (*out)[0]->as<uint16_t>();
+  // With AVX512-BF16 the conversion is vcvtneps2bf16's, which keeps the
+  // NaN's sign and payload.
+  bool native = llvm::sys::getHostCPUFeatures().lookup("avx512bf16");
+  for (int i = 0; i < 40; ++i) {
+    if (native)
+      EXPECT_EQ(y[i] & 0x7F80, 0x7F80) << i;
+    else
+      EXPECT_EQ(y[i], 0x7FC0) << i;
+  }
+  EXPECT_FALSE(std::isnan(toDoubles(*(*out)[0])[40]));
 }
 
 TEST(NaNInf, ActivationsPropagateNaN) {
