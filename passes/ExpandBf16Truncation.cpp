@@ -59,7 +59,8 @@ struct ExpandTruncFToBF16 : OpRewritePattern<arith::TruncFOp> {
       value = arith::TruncFOp::create(rewriter, loc,
                                       like(rewriter.getF32Type()), value);
     Type i16 = rewriter.getI16Type();
-    Value chosen = roundedBf16Bits(rewriter, loc, value);
+    Value chosen = roundedBf16Bits(rewriter, loc, value,
+                                   /*canonicalNaN=*/false);
     Value sixteen = constant(rewriter.getI32Type(), 16);
     Value narrow = arith::TruncIOp::create(
         rewriter, loc, like(i16),

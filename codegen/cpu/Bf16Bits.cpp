@@ -28,7 +28,8 @@ static Value intConstant(OpBuilder &b, Location loc, Type type, int64_t v) {
   return arith::ConstantOp::create(b, loc, b.getIntegerAttr(element, v));
 }
 
-Value mlir::norm::roundedBf16Bits(OpBuilder &b, Location loc, Value value) {
+Value mlir::norm::roundedBf16Bits(OpBuilder &b, Location loc, Value value,
+                                  bool canonicalNaN) {
   Type i32 = shapedLike(value, b.getI32Type());
   auto constant = [&](int64_t v) { return intConstant(b, loc, i32, v); };
   Value bits = arith::BitcastOp::create(b, loc, i32, value);
@@ -36,7 +37,9 @@ Value mlir::norm::roundedBf16Bits(OpBuilder &b, Location loc, Value value) {
       b, loc, arith::ShRUIOp::create(b, loc, bits, constant(16)), constant(1));
   Value rounded = arith::AddIOp::create(
       b, loc, bits, arith::AddIOp::create(b, loc, lsb, constant(0x7FFF)));
-  Value nan = constant(0x7FC00000);
+  Value nan = canonicalNaN
+                  ? constant(0x7FC00000)
+                  : arith::OrIOp::create(b, loc, bits, constant(0x400000));
   Value isNaN =
       arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, value, value);
   // A blend in the i32 lanes, where the compare's mask lives: a select
@@ -77,7 +80,7 @@ Value mlir::norm::widenBf16EvenOdd(OpBuilder &b, Location loc,
 Value mlir::norm::narrowEvenOddToBf16(OpBuilder &b, Location loc,
                                       Value f32Vector) {
   int64_t lanes = cast<VectorType>(f32Vector.getType()).getNumElements();
-  Value bits = roundedBf16Bits(b, loc, f32Vector);
+  Value bits = roundedBf16Bits(b, loc, f32Vector, /*canonicalNaN=*/true);
   Value even =
       vector::ShuffleOp::create(b, loc, bits, bits, strided(0, 1, lanes / 2));
   Value odd = vector::ShuffleOp::create(b, loc, bits, bits,

@@ -1,13 +1,12 @@
 // RUN: norm-opt %s --norm-expand-bf16-truncation --split-input-file | FileCheck %s
 
 // A vector f32 -> bf16 truncation becomes round-to-nearest-even integer
-// arithmetic with a NaN blend in the i32 lanes (every NaN becomes 0x7FC0,
-// as in PyTorch's scalar conversion) and one narrowing; no arith.truncf
-// and no select remain.
+// arithmetic with a NaN blend in the i32 lanes and one narrowing; no
+// arith.truncf and no select remain.
 // CHECK-LABEL: func.func @vector
 // CHECK-NOT: arith.truncf
 // CHECK-NOT: arith.select
-// CHECK-DAG: %[[NAN:.*]] = arith.constant dense<2143289344> : vector<16xi32>
+// CHECK-DAG: %[[QUIET:.*]] = arith.constant dense<4194304> : vector<16xi32>
 // CHECK-DAG: %[[HALF:.*]] = arith.constant dense<32767> : vector<16xi32>
 // CHECK-DAG: %[[ONE:.*]] = arith.constant dense<1> : vector<16xi32>
 // CHECK-DAG: %[[SIXTEEN:.*]] = arith.constant dense<16> : vector<16xi32>
@@ -15,12 +14,10 @@
 // CHECK: %[[HIGH:.*]] = arith.shrui %[[BITS]], %[[SIXTEEN]]
 // CHECK: %[[LSB:.*]] = arith.andi %[[HIGH]], %[[ONE]]
 // CHECK: %[[BIAS:.*]] = arith.addi %[[LSB]], %[[HALF]]
-// CHECK: %[[ROUNDED:.*]] = arith.addi %[[BITS]], %[[BIAS]]
-// CHECK: %[[ISNAN:.*]] = arith.cmpf uno, %arg0, %arg0 : vector<16xf32>
-// CHECK: %[[MASK:.*]] = arith.extsi %[[ISNAN]] : vector<16xi1> to vector<16xi32>
-// CHECK: %[[DIFF:.*]] = arith.xori %[[ROUNDED]], %[[NAN]]
-// CHECK: %[[PICK:.*]] = arith.andi %[[DIFF]], %[[MASK]]
-// CHECK: arith.xori %[[ROUNDED]], %[[PICK]]
+// CHECK: arith.addi %[[BITS]], %[[BIAS]]
+// CHECK: arith.ori %[[BITS]], %[[QUIET]]
+// CHECK: arith.cmpf uno, %arg0, %arg0 : vector<16xf32>
+// CHECK: arith.extsi {{.*}} : vector<16xi1> to vector<16xi32>
 // CHECK: arith.trunci {{.*}} : vector<16xi32> to vector<16xi16>
 // CHECK: arith.bitcast {{.*}} : vector<16xi16> to vector<16xbf16>
 func.func @vector(%x: vector<16xf32>) -> vector<16xbf16> {
