@@ -44,7 +44,10 @@ struct RowsGrad {
     chunks = std::min(k.schedule.getRowChunks(), count);
     perChunk = (count + chunks - 1) / chunks;
     perElement = v.paramInnerDiv == 1 && v.inner > 1 && plan.hasScale;
-    chunkLen = perElement ? v.inner : std::min(v.paramInnerDiv, v.inner);
+    // Chunks share a scale or parameter-gradient slot; without either the
+    // whole span is one chunk.
+    bool chunked = !perElement && (plan.hasScale || plan.paramGrads);
+    chunkLen = chunked ? std::min(v.paramInnerDiv, v.inner) : v.inner;
   }
 
   Value f64(double x) { return floatConstant(b, loc, b.getF64Type(), x); }

@@ -89,7 +89,10 @@ void outputChunkParams(KernelEmitter &k, Value spanBase, Value paramBase,
   OpBuilder &b = k.b;
   Location loc = k.loc;
   const KernelView &v = k.plan.view;
-  int64_t chunk = std::min(v.paramInnerDiv, v.inner);
+  // Without parameters the whole span is one chunk (it was one chunk per
+  // element: scalar code for a LayerNorm without affine parameters).
+  bool params = k.plan.hasScale || k.plan.hasBias;
+  int64_t chunk = params ? std::min(v.paramInnerDiv, v.inner) : v.inner;
   auto loop = scf::ForOp::create(b, loc, k.index(0), k.index(v.inner / chunk),
                                  k.index(1));
   OpBuilder::InsertionGuard guard(b);

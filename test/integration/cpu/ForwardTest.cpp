@@ -136,6 +136,7 @@ std::vector<ForwardCase> forwardCases() {
       layerNorm("ln_f16", {4, 1000}, 1, D::F16),
       withMean(layerNorm("ln_f16_large", {4, 1000}, 1, D::F16), 3e4),
       layerNorm("ln_bf16", {4, 1000}, 1, D::BF16),
+      layerNorm("ln_bf16_no_affine", {3, 1001}, 1, D::BF16, false),
       // RMSNorm.
       rmsNorm("rms_d17", {4, 17}),
       rmsNorm("rms_d1", {3, 1}, D::F32, false),
