@@ -36,6 +36,7 @@ constexpr float kEpsilon = 1e-5f;
 
 enum class Op {
   LayerNorm,
+  LayerNormNoAffine,
   LayerNormBwd,
   BatchNormTrain,
   BatchNormInfer,
@@ -77,6 +78,7 @@ const std::vector<int> kStatsForwardArgs = {DNNL_ARG_SRC,   DNNL_ARG_SCALE,
                                             DNNL_ARG_MEAN,  DNNL_ARG_VARIANCE};
 const std::vector<int> kLayerInferArgs = {DNNL_ARG_SRC, DNNL_ARG_SCALE,
                                           DNNL_ARG_SHIFT, DNNL_ARG_DST};
+const std::vector<int> kPlainInferArgs = {DNNL_ARG_SRC, DNNL_ARG_DST};
 // oneDNN 2.6 refuses to execute a backward without the shift, which it does
 // not need; its C floats are counted, a negligible overstatement.
 const std::vector<int> kBackwardArgs = {
@@ -124,6 +126,11 @@ template <class Fwd, class Bwd> Plan planOf(Op op, const memory::desc &data) {
     return {{forwardPd<Fwd>(data, prop_kind::forward_inference, affine()),
              kLayerInferArgs},
             {}};
+  if (op == Op::LayerNormNoAffine)
+    return {{forwardPd<Fwd>(data, prop_kind::forward_inference,
+                            dnnl::normalization_flags::none),
+             kPlainInferArgs},
+            {}};
   if (op == Op::BatchNormInfer)
     return {
         {forwardPd<Fwd>(data, prop_kind::forward_inference,
@@ -141,7 +148,8 @@ template <class Fwd, class Bwd> Plan planOf(Op op, const memory::desc &data) {
 
 Plan makePlan(const Problem &p, DataType dtype) {
   memory::desc data(p.dims, dtype, p.tag);
-  if (p.op == Op::LayerNorm || p.op == Op::LayerNormBwd)
+  if (p.op == Op::LayerNorm || p.op == Op::LayerNormNoAffine ||
+      p.op == Op::LayerNormBwd)
     return planOf<dnnl::layer_normalization_forward,
                   dnnl::layer_normalization_backward>(p.op, data);
   return planOf<dnnl::batch_normalization_forward,
@@ -292,6 +300,10 @@ std::vector<Problem> problems() {
        {memory::dims{8192, 1024}, {4096, 4096}, {32768, 768}, {256, 65536}})
     all.push_back({"oneDNN/LayerNorm_" + shapeName(shape), Op::LayerNorm, shape,
                    Tag::ab});
+  all.push_back({"oneDNN/LayerNormNoAffine_8192x1024",
+                 Op::LayerNormNoAffine,
+                 {8192, 1024},
+                 Tag::ab});
   all.push_back({"oneDNN/LayerNormBwd_8192x1024",
                  Op::LayerNormBwd,
                  {8192, 1024},

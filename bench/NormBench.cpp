@@ -86,6 +86,16 @@ Case affineNorm(const std::string &name, const std::string &op,
   return {name, source, {shape, {params}, {params}}, mode, run};
 }
 
+/// y = norm.<op>(x) without scale or bias (elementwise_affine=False).
+Case plainNorm(const std::string &name, const std::string &op,
+               const std::vector<int64_t> &shape) {
+  std::string x = tensorType(shape);
+  std::string source = "func.func @f(%x: " + x + ") -> " + x +
+                       " {\n  %y = norm." + op + " %x : (" + x + ") -> " + x +
+                       "\n  return %y : " + x + "\n}\n";
+  return {name, source, {shape}, "infer", Run::Forward};
+}
+
 /// Pre-norm transformer residual: y = rms_norm(x + r) * w.
 Case addRmsNorm(const std::vector<int64_t> &shape) {
   std::string x = tensorType(shape), p = tensorType({shape.back()});
@@ -186,6 +196,10 @@ std::vector<Case> cases() {
     all.push_back(affineNorm("RMSNorm_" + shapeName(shape), "rms_norm", "",
                              shape, shape[1], "infer", Run::Forward));
   }
+  // Without affine parameters (a 20x slower scalar path went unseen while
+  // every case here had them).
+  all.push_back(
+      plainNorm("LayerNormNoAffine_8192x1024", "layer_norm", {8192, 1024}));
   std::string running = "running = #norm.running<@s, momentum = 0.1>";
   for (auto [n, c, hw] :
        {std::tuple<int64_t, int64_t, int64_t>{32, 64, 56}, {64, 256, 14}}) {

@@ -178,14 +178,17 @@ def copy_probe(threads, runs=3):
 # call with all buffers preallocated (and touched) where torch allows.
 
 
-def layer_norm_fwd(shape):
+def layer_norm_fwd(shape, affine=True):
     def build(dt):
         x = randn(shape, dt)
-        w, b = randn(shape[-1:], dt), randn(shape[-1:], dt)
+        w, b = ((randn(shape[-1:], dt), randn(shape[-1:], dt)) if affine
+                else (None, None))
+        params = [t for t in (w, b) if t is not None]
 
         def fn():
             return F.layer_norm(x, shape[-1:], w, b, EPS)
-        return fn, nbytes(x, w, b) + nbytes(x), "F.layer_norm (allocates y)"
+        return fn, nbytes(x, *params) + nbytes(x), \
+            "F.layer_norm (allocates y)"
     return build
 
 
@@ -319,6 +322,8 @@ def cases():
         all_cases.append(("LayerNorm_" + shape_name(shape),
                           layer_norm_fwd(shape)))
         all_cases.append(("RMSNorm_" + shape_name(shape), rms_norm_fwd(shape)))
+    all_cases.append(("LayerNormNoAffine_8192x1024",
+                      layer_norm_fwd((8192, 1024), affine=False)))
     for n, c, hw in [(32, 64, 56), (64, 256, 14)]:
         for cl in (False, True):
             suffix = ("NHWC_" + shape_name((n, hw, hw, c)) if cl
