@@ -21,7 +21,7 @@ namespace norm {
 /// NaN; a blend with a constant), else a quiet NaN of the same sign and
 /// payload. Only the even/odd narrowing uses the constant: followed by a
 /// plain narrowing, LLVM sinks that blend below the truncation to i16 and
-/// legalizes it lane by lane (NHWC BatchNorm bf16 2.5x slower).
+/// legalizes it lane by lane (NHWC BatchNorm bf16 2-3x slower).
 Value roundedBf16Bits(OpBuilder &b, Location loc, Value value,
                       bool canonicalNaN);
 
