@@ -21,7 +21,6 @@ using namespace mlir;
 using namespace mlir::norm;
 
 void KernelEmitter::emit() {
-  evenOdd = schedule.getEvenOdd();
   if (plan.backward && schedule.getKernel() == CpuKernel::rows)
     emitRowsGradKernel(*this);
   else if (plan.backward)
@@ -78,6 +77,7 @@ Value KernelEmitter::loadF32(Value buffer, Value at, int64_t width) {
                         f32(1));
   Value v = vector::LoadOp::create(b, loc, VectorType::get({width}, element),
                                    buffer, at);
+  bool evenOdd = schedule.getEvenOdd();
   if (evenOdd && element.isBF16())
     return widenBf16EvenOdd(b, loc, v);
   v = convertFloat(b, loc, v, f32(width));
@@ -125,9 +125,10 @@ Value KernelEmitter::loadBias(Value at, int64_t width) {
 void KernelEmitter::storeF32(Value value, Value buffer, Value at) {
   Type element = cast<MemRefType>(buffer.getType()).getElementType();
   bool isVector = isa<VectorType>(value.getType());
-  if (isVector && evenOdd && element.isBF16())
+  bool evenOdd = isVector && schedule.getEvenOdd();
+  if (evenOdd && element.isBF16())
     value = narrowEvenOddToBf16(b, loc, value);
-  else if (isVector && evenOdd)
+  else if (evenOdd)
     value = convertFloat(b, loc, interleaveEvenOdd(b, loc, value), element);
   else
     value = convertFloat(b, loc, value, element);

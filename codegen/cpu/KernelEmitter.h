@@ -43,9 +43,6 @@ public:
   KernelBuffers buf;
   /// True while emitting the aligned main loop of forOutputVectors.
   bool streaming = false;
-  /// Vectors of bf16 data are held as their even elements, then their odd
-  /// ones (loadF32 / storeF32 convert; f32 buffers are shuffled to match).
-  bool evenOdd = false;
 
   // Index arithmetic.
   Value index(int64_t v);
@@ -79,6 +76,9 @@ public:
   /// zero-centered.
   Value loadScale(Value at, int64_t width);
   Value loadBias(Value at, int64_t width);
+  /// With the schedule's even_odd, vectors of bf16 data are held as their
+  /// even elements, then their odd ones: loadF32 / storeF32 convert, and
+  /// shuffle f32 buffers to match.
   Value loadF32(Value buffer, Value at, int64_t width);
   /// Applies the fused activation and stores y (converted) at `at`.
   void storeOutput(Value y, Value at);
