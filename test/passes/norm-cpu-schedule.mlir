@@ -44,12 +44,14 @@ func.func @batch_norm_nhwc(%x: tensor<2x8x8x16xbf16>, %w: tensor<16xbf16>, %b: t
 // NHWC GroupNorm on 4 samples (2 per thread): one row chunk, so each
 // sample's sums, statistics and output run back to back. Outputs of half
 // the last-level cache or more stream (4 KiB of an 8 KiB cache), here as
-// in the rows kernel (the LayerNorm above), but not with row chunks, whose
+// in the rows kernel (@layer_norm_512_byte_rows; not @layer_norm, whose
+// 256-byte rows would mix scalar and streaming stores in the same lines),
+// but not with row chunks, whose
 // second read of x needs the outputs out of the way (BatchNorm NHWC).
 // CHECK-LABEL: func.func @group_norm_nhwc
 // CHECK: norm.normalize {{.*}}#norm.cpu_schedule<kernel = channels_last, vector_width = 8, unroll = 4, row_chunks = 1, block = 256, nontemporal = false, prefetch = 4096>
 // SMALL-LLC-LABEL: func.func @layer_norm
-// SMALL-LLC: kernel = rows, {{.*}}nontemporal = true
+// SMALL-LLC: kernel = rows, {{.*}}nontemporal = false
 // SMALL-LLC-LABEL: func.func @batch_norm_nhwc
 // SMALL-LLC: norm.apply {{.*}}row_chunks = 2, block = 256, nontemporal = false
 // SMALL-LLC-LABEL: func.func @group_norm_nhwc
@@ -108,4 +110,13 @@ func.func @f64_data(%x: tensor<32x64xf64>) -> tensor<32x64xf64> {
 func.func @hand_picked(%x: tensor<32x64xf32>) -> tensor<32x64xf32> {
   %y = norm.normalize %x over [1] {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 4, unroll = 2, row_chunks = 3, block = 16, nontemporal = true>} : (tensor<32x64xf32>) -> tensor<32x64xf32>
   return %y : tensor<32x64xf32>
+}
+
+// Rows of 512 bytes or more stream when the output is half the last-level
+// cache or more.
+// SMALL-LLC-LABEL: func.func @layer_norm_512_byte_rows
+// SMALL-LLC: kernel = rows, {{.*}}nontemporal = true
+func.func @layer_norm_512_byte_rows(%x: tensor<8x128xf32>) -> tensor<8x128xf32> {
+  %y = norm.layer_norm %x : (tensor<8x128xf32>) -> tensor<8x128xf32>
+  return %y : tensor<8x128xf32>
 }
