@@ -40,32 +40,13 @@ struct ExpandTruncFToBF16 : OpRewritePattern<arith::TruncFOp> {
       return rewriter.notifyMatchFailure(op, "not a truncation to bf16");
     Location loc = op.getLoc();
     Value value = op.getIn();
-    auto like = [&](Type element) -> Type {
+    if (!getElementTypeOrSelf(value.getType()).isF32()) {
+      Type f32 = rewriter.getF32Type();
       if (auto vector = dyn_cast<VectorType>(value.getType()))
-        return vector.clone(element);
-      return element;
-    };
-    auto constant = [&](Type element, int64_t v) -> Value {
-      Type t = like(element);
-      if (auto vector = dyn_cast<VectorType>(t))
-        return arith::ConstantOp::create(
-            rewriter, loc,
-            DenseElementsAttr::get(vector,
-                                   rewriter.getIntegerAttr(element, v)));
-      return arith::ConstantOp::create(rewriter, loc,
-                                       rewriter.getIntegerAttr(element, v));
-    };
-    if (!getElementTypeOrSelf(value.getType()).isF32())
-      value = arith::TruncFOp::create(rewriter, loc,
-                                      like(rewriter.getF32Type()), value);
-    Type i16 = rewriter.getI16Type();
-    Value chosen = roundedBf16Bits(rewriter, loc, value,
-                                   /*canonicalNaN=*/false);
-    Value sixteen = constant(rewriter.getI32Type(), 16);
-    Value narrow = arith::TruncIOp::create(
-        rewriter, loc, like(i16),
-        arith::ShRUIOp::create(rewriter, loc, chosen, sixteen));
-    rewriter.replaceOpWithNewOp<arith::BitcastOp>(op, op.getType(), narrow);
+        f32 = vector.clone(f32);
+      value = arith::TruncFOp::create(rewriter, loc, f32, value);
+    }
+    rewriter.replaceOp(op, truncateToBf16(rewriter, loc, value));
     return success();
   }
 };

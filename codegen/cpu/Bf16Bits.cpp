@@ -52,6 +52,16 @@ Value mlir::norm::roundedBf16Bits(OpBuilder &b, Location loc, Value value,
                             mask));
 }
 
+Value mlir::norm::truncateToBf16(OpBuilder &b, Location loc, Value value) {
+  Value bits = roundedBf16Bits(b, loc, value, /*canonicalNaN=*/false);
+  Value high = arith::ShRUIOp::create(b, loc, bits,
+                                      intConstant(b, loc, bits.getType(), 16));
+  Value narrow =
+      arith::TruncIOp::create(b, loc, shapedLike(value, b.getI16Type()), high);
+  return arith::BitcastOp::create(b, loc, shapedLike(value, b.getBF16Type()),
+                                  narrow);
+}
+
 /// Indices [from, from + step, from + 2 step, ...), `count` of them.
 static SmallVector<int64_t> strided(int64_t from, int64_t step, int64_t count) {
   SmallVector<int64_t> mask;

@@ -25,6 +25,10 @@ namespace norm {
 Value roundedBf16Bits(OpBuilder &b, Location loc, Value value,
                       bool canonicalNaN);
 
+/// f32 `value` (scalar or vector) to bf16 in memory order: roundedBf16Bits
+/// with the NaN payload kept, then the upper halves narrowed.
+Value truncateToBf16(OpBuilder &b, Location loc, Value value);
+
 /// A vector<2n x bf16> as vector<2n x f32> holding its even elements, then
 /// its odd ones: two integer ops per pair of lanes, no shuffle.
 Value widenBf16EvenOdd(OpBuilder &b, Location loc, Value bf16Vector);
