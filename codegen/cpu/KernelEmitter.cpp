@@ -233,13 +233,11 @@ void KernelEmitter::forTail(Value lb, Value ub,
   });
 }
 
-void KernelEmitter::forOutputVectors(Value lb, Value ub, Value yOffset,
-                                     function_ref<void(Value, int64_t)> body) {
+Value KernelEmitter::outputVectorStart(Value lb, Value ub, Value yOffset) {
   if (!schedule.getNontemporal())
-    return forVectors(lb, ub, body);
-  int64_t width = schedule.getVectorWidth();
+    return lb;
   int64_t elementBytes = plan.dataType.getIntOrFloatBitWidth() / 8;
-  int64_t vectorBytes = width * elementBytes;
+  int64_t vectorBytes = schedule.getVectorWidth() * elementBytes;
   Value base =
       memref::ExtractAlignedPointerAsIndexOp::create(b, loc, streamedOutput());
   Value start = add(base, mul(add(yOffset, lb), elementBytes));
@@ -248,7 +246,15 @@ void KernelEmitter::forOutputVectors(Value lb, Value ub, Value yOffset,
       div(rem(arith::SubIOp::create(b, loc, index(vectorBytes), misaligned),
               vectorBytes),
           elementBytes);
-  Value alignedStart = min(add(lb, peel), ub);
+  return min(add(lb, peel), ub);
+}
+
+void KernelEmitter::forOutputVectors(Value lb, Value ub, Value yOffset,
+                                     function_ref<void(Value, int64_t)> body) {
+  if (!schedule.getNontemporal())
+    return forVectors(lb, ub, body);
+  int64_t width = schedule.getVectorWidth();
+  Value alignedStart = outputVectorStart(lb, ub, yOffset);
   Value len = arith::SubIOp::create(b, loc, ub, alignedStart);
   Value mainEnd = arith::SubIOp::create(b, loc, ub, rem(len, width));
   OpBuilder::InsertionGuard guard(b);

@@ -111,6 +111,10 @@ public:
   /// tail.
   void forOutputVectors(Value lb, Value ub, Value yOffset,
                         function_ref<void(Value, int64_t)> body);
+  /// Where forOutputVectors' vector loop over [lb, ub) starts: the first
+  /// vector-aligned element of y at `yOffset + i` with a nontemporal
+  /// schedule (at most ub), lb otherwise.
+  Value outputVectorStart(Value lb, Value ub, Value yOffset);
   /// The output that forOutputVectors aligns and streams: y, or dx in a
   /// backward kernel.
   Value streamedOutput() const { return plan.backward ? buf.dx : buf.y; }

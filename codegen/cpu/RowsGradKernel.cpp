@@ -9,7 +9,10 @@
 //     statistics: rstd * g), two FMAs per vector, and, for parameters along the
 //     slab, the per-run partial dscale += dy * xhat and dbias += dy.
 // The slab stays in cache between the passes. A final parallel loop adds
-// the per-run partial parameter gradients in f64.
+// the per-run partial parameter gradients in f64. With bf16 vectors in
+// even/odd lanes the partials stay in that lane order (no shuffle per
+// update) when every span splits into the same vectors; the final loop
+// then puts them back in memory order.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,7 +39,14 @@ struct RowsGrad {
   bool perElement; // parameters vary along the span
   int64_t chunkLen;
   Value partScale, partBias; // f32 [chunks * paramCount]
-  Value totals;              // f64 [chunks * 2]: the current slab's sums
+  /// The partial parameter gradients keep each vector's lanes in the order
+  /// the gradient pass computes them (even/odd for bf16 vectors) instead
+  /// of being shuffled back to memory order on every update; the final
+  /// reduction restores the order. Every span must then split into the
+  /// same vectors: one span of all parameters, whose vector loop starts at
+  /// the same offset in every span.
+  bool lanePartials = false;
+  Value totals; // f64 [chunks * 2]: the current slab's sums
 
   explicit RowsGrad(KernelEmitter &k)
       : k(k), b(k.b), loc(k.loc), v(k.plan.view), plan(k.plan) {
@@ -48,6 +58,10 @@ struct RowsGrad {
     // whole span is one chunk.
     bool chunked = !perElement && (plan.hasScale || plan.paramGrads);
     chunkLen = chunked ? std::min(v.paramInnerDiv, v.inner) : v.inner;
+    bool sameSplit = !k.schedule.getNontemporal() ||
+                     v.inner % k.schedule.getVectorWidth() == 0;
+    lanePartials = k.schedule.getEvenOdd() && plan.paramGrads && perElement &&
+                   v.mid == 1 && plan.paramCount == v.inner && sameSplit;
   }
 
   Value f64(double x) { return floatConstant(b, loc, b.getF64Type(), x); }
@@ -158,6 +172,18 @@ struct RowsGrad {
     return {tail[0], tail[1]};
   }
 
+  /// `width` lanes of a partial parameter-gradient row at `at`.
+  Value loadPartial(Value part, Value at, int64_t width) {
+    if (!lanePartials || width == 1)
+      return k.loadF32(part, at, width);
+    return vector::LoadOp::create(b, loc, k.f32(width), part, at);
+  }
+  void storePartial(Value value, Value part, Value at) {
+    if (!lanePartials || !isa<VectorType>(value.getType()))
+      return k.storeF32(value, part, at);
+    vector::StoreOp::create(b, loc, value, part, at);
+  }
+
   /// part[run * P + p] += value (scalar f32).
   void accumulate(Value part, Value run, Value p, Value value) {
     Value at = k.add(k.mul(run, plan.paramCount), p);
@@ -240,10 +266,11 @@ struct RowsGrad {
             k.storeF32(dx, k.buf.dx, at);
             if (plan.paramGrads && perElement) {
               Value row = k.add(k.mul(run, plan.paramCount), pi);
-              k.storeF32(math::FmaOp::create(b, loc, dy, xhat,
-                                             k.loadF32(partScale, row, w)),
-                         partScale, row);
-              k.storeF32(add(k.loadF32(partBias, row, w), dy), partBias, row);
+              storePartial(math::FmaOp::create(b, loc, dy, xhat,
+                                               loadPartial(partScale, row, w)),
+                           partScale, row);
+              storePartial(add(loadPartial(partBias, row, w), dy), partBias,
+                           row);
             }
           });
     });
@@ -283,6 +310,63 @@ struct RowsGrad {
     k.storeF32(loop.getResult(1), k.buf.dbias, p);
   }
 
+  /// dscale and dbias over [i, i + w) from lane-ordered partials: summed
+  /// over the runs in f64, then stored through storeF32, which puts the
+  /// lanes back in memory order.
+  void reduceLaneOrderedAt(Value i, int64_t w) {
+    Type wide = w == 1 ? Type(b.getF64Type())
+                       : Type(VectorType::get({w}, b.getF64Type()));
+    Value zero =
+        w == 1 ? f64(0)
+               : vector::BroadcastOp::create(b, loc, wide, f64(0)).getResult();
+    auto loop = scf::ForOp::create(b, loc, k.index(0), k.index(chunks),
+                                   k.index(1), ValueRange{zero, zero});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value at = k.add(k.mul(loop.getInductionVar(), plan.paramCount), i);
+      SmallVector<Value> next, parts{partScale, partBias};
+      for (auto [n, part] : llvm::enumerate(parts)) {
+        Value value =
+            arith::ExtFOp::create(b, loc, wide, loadPartial(part, at, w));
+        next.push_back(add(loop.getRegionIterArgs()[n], value));
+      }
+      scf::YieldOp::create(b, loc, next);
+    }
+    for (auto [n, out] : llvm::enumerate(ValueRange{k.buf.dscale, k.buf.dbias}))
+      k.storeF32(arith::TruncFOp::create(b, loc, k.f32(w), loop.getResult(n)),
+                 out, i);
+  }
+
+  /// The lane-ordered reduction, split into vectors exactly as every span
+  /// of the gradient pass: scalars up to the vector start, whole vectors
+  /// (in parallel), then the tail.
+  void reduceLaneOrderedParamGrads() {
+    OpBuilder::InsertionGuard guard(b);
+    int64_t width = k.schedule.getVectorWidth();
+    Value zero = k.index(0), count = k.index(plan.paramCount);
+    Value start = k.outputVectorStart(zero, count, zero);
+    {
+      OpBuilder::InsertionGuard loopGuard(b);
+      auto peel = scf::ForOp::create(b, loc, zero, start, k.index(1));
+      b.setInsertionPointToStart(peel.getBody());
+      reduceLaneOrderedAt(peel.getInductionVar(), 1);
+    }
+    Value vectors = k.div(arith::SubIOp::create(b, loc, count, start), width);
+    Value mainEnd = k.add(start, k.mul(vectors, width));
+    {
+      OpBuilder::InsertionGuard loopGuard(b);
+      auto parallel =
+          scf::ParallelOp::create(b, loc, ValueRange{zero}, ValueRange{vectors},
+                                  ValueRange{k.index(1)});
+      b.setInsertionPointToStart(parallel.getBody());
+      reduceLaneOrderedAt(
+          k.add(start, k.mul(parallel.getInductionVars()[0], width)), width);
+    }
+    k.forTail(mainEnd, count,
+              [&](Value i, int64_t w) { reduceLaneOrderedAt(i, w); });
+  }
+
   void emit() {
     totals = memref::AllocaOp::create(
         b, loc, MemRefType::get({chunks * 2}, b.getF64Type()));
@@ -298,8 +382,8 @@ struct RowsGrad {
         Value base = k.mul(run, plan.paramCount);
         k.forVectors(base, k.add(base, k.index(plan.paramCount)),
                      [&](Value i, int64_t w) {
-                       k.storeF32(k.f32Constant(0, w), partScale, i);
-                       k.storeF32(k.f32Constant(0, w), partBias, i);
+                       storePartial(k.f32Constant(0, w), partScale, i);
+                       storePartial(k.f32Constant(0, w), partBias, i);
                      });
       }
       Value first = k.mul(run, perChunk);
@@ -308,7 +392,9 @@ struct RowsGrad {
       b.setInsertionPointToStart(loop.getBody());
       statistic(run, loop.getInductionVar());
     }
-    if (plan.paramGrads)
+    if (lanePartials)
+      reduceLaneOrderedParamGrads();
+    else if (plan.paramGrads)
       reduceParamGrads();
   }
 };

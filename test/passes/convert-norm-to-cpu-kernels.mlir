@@ -223,3 +223,24 @@ func.func @even_odd(%x: tensor<4x40xbf16>, %w: tensor<40xf32>) -> tensor<4x40xbf
   %y = norm.normalize %x over [1] params [1] scale(%w) {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 16, unroll = 1, row_chunks = 2, block = 4096, nontemporal = false, even_odd = true>} : (tensor<4x40xbf16>, tensor<40xf32>) -> tensor<4x40xbf16>
   return %y : tensor<4x40xbf16>
 }
+
+// -----
+
+// A bf16 backward in even/odd lanes: the per-run partial parameter
+// gradients keep that lane order (loaded, updated and stored with no
+// shuffle); the final reduction sums them over the runs in f64 vectors and
+// shuffles each vector back to memory order once.
+// CHECK-LABEL: func.func @even_odd_grad_lane_partials
+// CHECK: %[[DW:.*]] = memref.alloc() : memref<64xf32>
+// CHECK: %[[P:.*]] = vector.load %[[DW]][%{{.*}}] : memref<64xf32>, vector<16xf32>
+// CHECK-NEXT: %[[U:.*]] = math.fma %{{.*}}, %{{.*}}, %[[P]] : vector<16xf32>
+// CHECK-NEXT: vector.store %[[U]], %[[DW]][%{{.*}}] : memref<64xf32>, vector<16xf32>
+// CHECK: scf.parallel
+// CHECK: %[[R:.*]] = vector.load %[[DW]][%{{.*}}] : memref<64xf32>, vector<16xf32>
+// CHECK-NEXT: arith.extf %[[R]] : vector<16xf32> to vector<16xf64>
+// CHECK: %[[S:.*]] = arith.truncf %{{.*}} : vector<16xf64> to vector<16xf32>
+// CHECK-NEXT: vector.shuffle %[[S]], %[[S]] [0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15]
+func.func @even_odd_grad_lane_partials(%dy: tensor<4x32xbf16>, %x: tensor<4x32xbf16>, %m: tensor<4xf32>, %r: tensor<4xf32>, %w: tensor<32xf32>) -> (tensor<4x32xbf16>, tensor<32xf32>, tensor<32xf32>) {
+  %dx, %dw, %db = norm.normalize_grad %dy, %x over [1] mean(%m) rstd(%r) params [1] scale(%w) {batch_stats = true, norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 16, unroll = 1, row_chunks = 2, block = 4096, nontemporal = false, even_odd = true>} : (tensor<4x32xbf16>, tensor<4x32xbf16>, tensor<4xf32>, tensor<4xf32>, tensor<32xf32>) -> (tensor<4x32xbf16>, tensor<32xf32>, tensor<32xf32>)
+  return %dx, %dw, %db : tensor<4x32xbf16>, tensor<32xf32>, tensor<32xf32>
+}

@@ -80,13 +80,21 @@ GradCase withType(GradCase c, DType dtype, const char *suffix) {
 /// of statistics; channels_last: 1 runs each outer index's sums and output
 /// back to back), streaming stores when `nt`.
 GradCase scheduled(GradCase c, const char *kernel, int chunks, bool nt,
-                   const char *suffix) {
-  c.schedule =
-      std::string("kernel = ") + kernel +
-      ", vector_width = 8, unroll = 2, row_chunks = " + std::to_string(chunks) +
-      ", block = 3, nontemporal = " + (nt ? "true" : "false") +
-      ", prefetch = 64";
+                   const char *suffix, int width = 8) {
+  c.schedule = std::string("kernel = ") + kernel +
+               ", vector_width = " + std::to_string(width) +
+               ", unroll = 2, row_chunks = " + std::to_string(chunks) +
+               ", block = 3, nontemporal = " + (nt ? "true" : "false") +
+               ", prefetch = 64";
   c.name += suffix;
+  return c;
+}
+
+/// bf16 rows in 16-lane vectors of even then odd elements.
+GradCase rowsEvenOdd(GradCase c, int chunks, bool nt, const char *suffix) {
+  c = scheduled(withType(std::move(c), DType::BF16, ""), "rows", chunks, nt,
+                suffix, 16);
+  c.schedule += ", even_odd = true";
   return c;
 }
 
@@ -157,6 +165,17 @@ std::vector<GradCase> gradCases() {
       rows(fixed(makeGrad("ln", {7, 37}, {1}, {1})), 2, false, "_runs"),
       rows(makeGrad("ln_two_axes", {5, 4, 7}, {1, 2}, {1, 2}), 2, false,
            "_runs"),
+      // bf16 in even/odd lanes: the partial parameter gradients stay in
+      // lane order when every row splits into the same vectors (77 = 4 x 16
+      // + 8 + 4 + 1: every tail width; 64 with streaming stores), and are
+      // shuffled per update when streaming rows start at different
+      // alignments (77 with streaming stores).
+      rowsEvenOdd(makeGrad("ln", {7, 77}, {1}, {1}), 2, false,
+                  "_bf16_even_odd_lane_partials"),
+      rowsEvenOdd(makeGrad("ln", {7, 64}, {1}, {1}), 3, true,
+                  "_bf16_even_odd_lane_partials_nt"),
+      rowsEvenOdd(makeGrad("ln", {7, 77}, {1}, {1}), 2, true,
+                  "_bf16_even_odd_shuffled_partials_nt"),
   };
 }
 
@@ -309,5 +328,78 @@ TEST(Grad, MemorySavingGradientRejectsAZeroScaleAtRunTime) {
   Input nonzero = makeInput(scale, {8}, DType::F32);
   EXPECT_TRUE(bool(session->forward(
       {&dy.array, &y.array, &rstd.array, &nonzero.array, &b.array})));
+}
+} // namespace
+
+namespace {
+/// A memref descriptor {allocated, aligned, offset, sizes, strides} of a
+/// contiguous row-major array at `data`.
+std::vector<int64_t> descriptor(const void *data, const ref::Shape &shape) {
+  std::vector<int64_t> d(3 + 2 * shape.size());
+  d[0] = d[1] = reinterpret_cast<int64_t>(data);
+  int64_t stride = 1;
+  for (size_t i = shape.size(); i-- > 0;) {
+    d[3 + i] = shape[i];
+    d[3 + shape.size() + i] = stride;
+    stride *= shape[i];
+  }
+  return d;
+}
+
+// The lane-ordered partial parameter gradients depend on where the vector
+// loop starts in each row, which streaming stores take from dx's address:
+// the entry is called directly with dx at every 2-byte offset of a 32-byte
+// vector (a Session allocates its own outputs).
+TEST(Grad, LanePartialsAtEveryOutputAlignment) {
+  GradCase c = rowsEvenOdd(makeGrad("ln", {5, 48}, {1}, {1}), 2, true, "");
+  auto executable = jitCompileSource(gradGraph(c), "grad.mlir", {"infer"});
+  ASSERT_TRUE(bool(executable)) << llvm::toString(executable.takeError());
+  const EntryInfo *entry = (*executable)->manifest().findEntry("f", "infer");
+  ASSERT_NE(entry, nullptr);
+  auto fn = (*executable)->lookup(*entry);
+  ASSERT_TRUE(bool(fn)) << llvm::toString(fn.takeError());
+
+  std::mt19937_64 rng(23);
+  ref::Shape stats{5}, params{48};
+  Input dy = randomInput(rng, c.shape, DType::BF16);
+  Input x = randomInput(rng, c.shape, DType::BF16, 0.7, 2.0);
+  Input w = randomInput(rng, params, DType::BF16, 1.0, 0.5);
+  ref::Moments m = ref::moments(x.values, c.shape, c.spec);
+  Input mean = makeInput(m.mean, stats, DType::F32);
+  Input rstd = makeInput(m.rstd, stats, DType::F32);
+  ref::Gradients want =
+      ref::normalizeGrad(dy.values, x.values, c.shape, c.spec, &w.values);
+
+  for (int64_t shift = 0; shift < 16; ++shift) {
+    // dx starts `shift` bf16 elements past a 64-byte boundary.
+    std::vector<uint16_t> dxStorage(5 * 48 + 64), dw(48), db(48);
+    auto address = reinterpret_cast<uintptr_t>(dxStorage.data());
+    uint16_t *dx =
+        reinterpret_cast<uint16_t *>((address + 63) / 64 * 64) + shift;
+    std::vector<std::vector<int64_t>> table{
+        descriptor(dy.array.data.data(), c.shape),
+        descriptor(x.array.data.data(), c.shape),
+        descriptor(mean.array.data.data(), stats),
+        descriptor(rstd.array.data.data(), stats),
+        descriptor(w.array.data.data(), params),
+        descriptor(dx, c.shape),
+        descriptor(dw.data(), params),
+        descriptor(db.data(), params)};
+    std::vector<void *> args;
+    for (auto &d : table)
+      args.push_back(d.data());
+    (*fn)(args.data());
+    auto doubles = [](const uint16_t *bits, size_t n) {
+      std::vector<double> values;
+      for (size_t i = 0; i < n; ++i)
+        values.push_back(ref::fromBf16Bits(bits[i]));
+      return values;
+    };
+    std::string at = " at dx offset " + std::to_string(shift);
+    Tolerance tol{5e-2, 1.6e-2};
+    expectClose(doubles(dx, 5 * 48), want.dx, tol, "dx" + at);
+    expectClose(doubles(dw.data(), 48), want.dscale, tol, "dscale" + at);
+    expectClose(doubles(db.data(), 48), want.dbias, tol, "dbias" + at);
+  }
 }
 } // namespace
