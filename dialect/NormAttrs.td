@@ -127,12 +127,14 @@ def Norm_CpuScheduleAttr : Norm_Attr<"CpuSchedule", "cpu_schedule"> {
     streams its stores past the cache, and `prefetch` how many elements
     ahead of its loads the streaming passes prefetch the inputs (0: none;
     elided when 0). One slab ahead lets the next statistic's DRAM reads
-    overlap the current output stores. `even_odd` (rows kernel, bf16 data;
-    elided when false) holds each vector of bf16 data as its even elements,
-    then its odd ones: a bf16 pair is one 32-bit word, so widening is a shift
-    and a mask and narrowing a shift, a mask and an or, with no shuffle
-    (vectors of f32 buffers in the same kernel are shuffled to match). For
-    CPUs without native bf16 conversions.
+    overlap the current output stores. `even_odd` (bf16 data; elided when
+    false) holds each vector of bf16 data as its even elements, then its odd
+    ones: a bf16 pair is one 32-bit word, so widening is a shift and a mask
+    and narrowing a shift, a mask and an or, with no shuffle. Vectors of f32
+    inputs are shuffled to match; the kernel's own per-channel or
+    per-parameter scratch is kept in the lanes' order instead where every
+    row splits into the same vectors (channels_last: only with
+    `nontemporal = false`). For CPUs without native bf16 conversions.
 
     ```mlir
     #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4,

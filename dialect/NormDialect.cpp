@@ -118,7 +118,11 @@ CpuScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "block must be positive, got " << block;
   if (prefetch < 0)
     return emitError() << "prefetch must not be negative, got " << prefetch;
-  if (evenOdd && kernel != CpuKernel::rows)
-    return emitError() << "even_odd applies to the rows kernel only";
+  // channels_last keeps per-channel scratch in the lanes' order, which
+  // needs every row split into the same vectors: streaming stores would
+  // start the output's at y's alignment.
+  if (evenOdd && kernel == CpuKernel::channels_last && nontemporal)
+    return emitError() << "even_odd on the channels_last kernel needs "
+                          "nontemporal = false";
   return success();
 }

@@ -14,6 +14,10 @@
 // o inside one parallel loop over o, so the second read of an o's slab hits
 // the cache the first one filled (L2, or L3 for slabs past L2); with more
 // chunks each phase spans the whole input and x is read twice from memory.
+// With bf16 vectors in even/odd lanes (`even_odd`) every row splits into the
+// same vectors, so the per-channel scratch (block accumulators, coefficients,
+// spread statistics) is kept in the lanes' order: vector accesses need no
+// shuffle, and the per-channel scalar code addresses channel c at slot(c).
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,6 +28,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
 using namespace mlir::norm;
@@ -49,7 +54,62 @@ struct ChannelsLast {
   explicit ChannelsLast(KernelEmitter &k)
       : k(k), b(k.b), loc(k.loc), v(k.plan.view), channels(v.mid * v.inner),
         chunks(k.schedule.getRowChunks()),
-        rowsPerChunk((v.rows + chunks - 1) / chunks) {}
+        rowsPerChunk((v.rows + chunks - 1) / chunks),
+        laneOrder(k.schedule.getEvenOdd()) {}
+
+  /// Per-channel scratch in the lanes' order (even_odd).
+  bool laneOrder;
+
+  /// Where channel c (in [0, channels)) sits in per-channel scratch: c in
+  /// memory order; with laneOrder, its slot in the vector that holds it,
+  /// split as forVectors splits every row: whole vectors, then a half- and
+  /// a quarter-width one where they fit, then scalars (in place).
+  Value slot(Value c) {
+    if (!laneOrder)
+      return c;
+    int64_t width = k.schedule.getVectorWidth();
+    // Lane l of a w-lane vector starting at `start` holds element
+    // start + (l < w/2 ? 2l : 2(l - w/2) + 1); element start + e sits in
+    // lane e/2 + (e odd) * w/2.
+    auto inVector = [&](Value start, Value e, int64_t w) {
+      Value odd = k.mul(k.rem(e, 2), w / 2);
+      return k.add(start, k.add(k.div(e, 2), odd));
+    };
+    auto within = [&](int64_t lo, int64_t hi) {
+      Value geLo = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, c,
+                                         k.index(lo));
+      Value ltHi = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, c,
+                                         k.index(hi));
+      return arith::AndIOp::create(b, loc, geLo, ltHi).getResult();
+    };
+    int64_t mainEnd = channels - channels % width;
+    Value result = c; // the scalar tail
+    int64_t at = mainEnd;
+    for (int64_t w = width / 2; w >= 4; w /= 2) {
+      if (at + w > channels)
+        continue;
+      Value start = k.index(at);
+      Value e = arith::SubIOp::create(b, loc, c, start);
+      result = arith::SelectOp::create(b, loc, within(at, at + w),
+                                       inVector(start, e, w), result);
+      at += w;
+    }
+    if (mainEnd > 0) {
+      Value e = k.rem(c, width);
+      Value start = arith::SubIOp::create(b, loc, c, e);
+      result = arith::SelectOp::create(b, loc, within(0, mainEnd),
+                                       inVector(start, e, width), result);
+    }
+    return result;
+  }
+
+  /// `width` lanes of per-channel scratch at `at` (f32), and the store.
+  Value loadScratch(Value buffer, Value at, int64_t width) {
+    return k.loadScratch(buffer, at, width, laneOrder);
+  }
+  void storeScratch(Value value, Value buffer, Value at) {
+    k.storeScratch(value, buffer, at, laneOrder);
+  }
 
   Value stackBuffer(int64_t n, Type element) {
     return memref::AllocaOp::create(b, loc, MemRefType::get({n}, element));
@@ -188,8 +248,8 @@ void ChannelsLast::partialSums(Terms terms) {
     b.setInsertionPointToStart(blocks.getBody());
     Value blockStart = blocks.getInductionVar();
     k.forVectors(k.index(0), k.index(channels), [&](Value c, int64_t w) {
-      k.storeF32(k.f32Constant(0, w), acc1, c);
-      k.storeF32(k.f32Constant(0, w), acc2, c);
+      storeScratch(k.f32Constant(0, w), acc1, c);
+      storeScratch(k.f32Constant(0, w), acc2, c);
     });
     // `unroll` rows per step: their terms are added in registers before
     // one update of the accumulators (fewer loads and stores per element),
@@ -209,7 +269,7 @@ void ChannelsLast::partialSums(Terms terms) {
       Value base = rowBase(o, rows.getInductionVar());
       Value delta = k.prefetchDelta(base, channels * step);
       k.forVectors(k.index(0), k.index(channels), [&](Value c, int64_t w) {
-        Value s1 = k.loadF32(acc1, c, w), s2 = k.loadF32(acc2, c, w);
+        Value s1 = loadScratch(acc1, c, w), s2 = loadScratch(acc2, c, w);
         for (int64_t u = 0; u < step; ++u) {
           Value at = k.add(base, k.add(c, k.index(u * channels)));
           if (w > 1)
@@ -218,18 +278,19 @@ void ChannelsLast::partialSums(Terms terms) {
           s1 = arith::AddFOp::create(b, loc, s1, t1);
           s2 = arith::AddFOp::create(b, loc, s2, t2);
         }
-        k.storeF32(s1, acc1, c);
-        k.storeF32(s2, acc2, c);
+        storeScratch(s1, acc1, c);
+        storeScratch(s2, acc2, c);
       });
     }
     auto fold = loop(k.index(0), k.index(channels), 1);
     b.setInsertionPointToStart(fold.getBody());
     Value c = fold.getInductionVar();
     Value at = k.add(part, c);
+    Value accAt = slot(c);
     for (auto [acc, sum] : {std::pair(acc1, sum1), std::pair(acc2, sum2)}) {
       Value wide = arith::ExtFOp::create(
           b, loc, b.getF64Type(),
-          memref::LoadOp::create(b, loc, acc, c).getResult());
+          memref::LoadOp::create(b, loc, acc, accAt).getResult());
       Value old = memref::LoadOp::create(b, loc, sum, at);
       memref::StoreOp::create(b, loc, arith::AddFOp::create(b, loc, old, wide),
                               sum, at);
@@ -248,7 +309,7 @@ void ChannelsLast::coefficients(Value o, Value m, Value mean, Value rstd) {
           ? arith::MulFOp::create(b, loc, rstd, k.loadScale(p, 1)).getResult()
           : rstd;
   Value c = k.plan.hasBias ? k.loadBias(p, 1) : k.f32Constant(0.0, 1);
-  Value at = k.add(k.mul(o, channels), k.add(k.mul(m, v.inner), s));
+  Value at = k.add(k.mul(o, channels), slot(k.add(k.mul(m, v.inner), s)));
   memref::StoreOp::create(b, loc, mean, coefM, at);
   memref::StoreOp::create(b, loc, a, coefA, at);
   memref::StoreOp::create(b, loc, c, coefC, at);
@@ -358,9 +419,9 @@ void ChannelsLast::forOutputElements(
 void ChannelsLast::output() {
   forOutputElements([&](Value at, Value coef, int64_t w) {
     Value x = arith::SubFOp::create(b, loc, k.loadInput(at, w),
-                                    k.loadF32(coefM, coef, w));
-    Value y = math::FmaOp::create(b, loc, x, k.loadF32(coefA, coef, w),
-                                  k.loadF32(coefC, coef, w));
+                                    loadScratch(coefM, coef, w));
+    Value y = math::FmaOp::create(b, loc, x, loadScratch(coefA, coef, w),
+                                  loadScratch(coefC, coef, w));
     k.storeOutput(y, at);
   });
 }
@@ -379,10 +440,14 @@ void ChannelsLast::spreadStatistics() {
   Value rstd = k.loadF32(k.buf.rstdIn, g, 1);
   Value first =
       k.add(k.mul(k.div(g, v.mid), channels), k.mul(k.rem(g, v.mid), v.inner));
+  Value o = k.div(g, v.mid);
   auto inner = loop(first, k.add(first, k.index(v.inner)), 1);
   b.setInsertionPointToStart(inner.getBody());
-  memref::StoreOp::create(b, loc, mean, gradMean, inner.getInductionVar());
-  memref::StoreOp::create(b, loc, rstd, gradRstd, inner.getInductionVar());
+  Value c = arith::SubIOp::create(b, loc, inner.getInductionVar(),
+                                  k.mul(o, channels));
+  Value at = k.add(k.mul(o, channels), slot(c));
+  memref::StoreOp::create(b, loc, mean, gradMean, at);
+  memref::StoreOp::create(b, loc, rstd, gradRstd, at);
 }
 
 /// Per statistic: E[g], E[g * xhat] from the per-channel sums of dy and
@@ -392,7 +457,6 @@ void ChannelsLast::gradientCoefficients() {
   OpBuilder::InsertionGuard guard(b);
   Value g = beginStatistics();
   Value o = k.div(g, v.mid), m = k.rem(g, v.mid);
-  Value first = k.add(k.mul(o, channels), k.mul(m, v.inner));
   auto scaleAt = [&](Value s) {
     return k.plan.hasScale
                ? k.loadScale(k.add(k.mul(m, v.paramMidStride), s), 1)
@@ -431,7 +495,7 @@ void ChannelsLast::gradientCoefficients() {
   auto inner = loop(k.index(0), k.index(v.inner), 1);
   b.setInsertionPointToStart(inner.getBody());
   Value s = inner.getInductionVar();
-  Value at = k.add(first, s);
+  Value at = k.add(k.mul(o, channels), slot(k.add(k.mul(m, v.inner), s)));
   memref::StoreOp::create(
       b, loc, arith::MulFOp::create(b, loc, rstd, scaleAt(s)), coefA, at);
   memref::StoreOp::create(b, loc, bCoef, coefM, at);
@@ -441,11 +505,11 @@ void ChannelsLast::gradientCoefficients() {
 void ChannelsLast::gradientOutput() {
   forOutputElements([&](Value at, Value coef, int64_t w) {
     Value centered = arith::SubFOp::create(b, loc, k.loadF32(k.buf.x, at, w),
-                                           k.loadF32(gradMean, coef, w));
+                                           loadScratch(gradMean, coef, w));
     Value dx = math::FmaOp::create(
-        b, loc, k.loadF32(k.buf.dy, at, w), k.loadF32(coefA, coef, w),
-        math::FmaOp::create(b, loc, centered, k.loadF32(coefM, coef, w),
-                            k.loadF32(coefC, coef, w)));
+        b, loc, k.loadF32(k.buf.dy, at, w), loadScratch(coefA, coef, w),
+        math::FmaOp::create(b, loc, centered, loadScratch(coefM, coef, w),
+                            loadScratch(coefC, coef, w)));
     k.storeF32(dx, k.buf.dx, at);
   });
 }
@@ -470,8 +534,8 @@ void mlir::norm::emitChannelsLastGradKernel(KernelEmitter &k) {
       Value xhat = arith::MulFOp::create(
           k.b, k.loc,
           arith::SubFOp::create(k.b, k.loc, k.loadF32(k.buf.x, at, w),
-                                k.loadF32(kernel.gradMean, coef, w)),
-          k.loadF32(kernel.gradRstd, coef, w));
+                                kernel.loadScratch(kernel.gradMean, coef, w)),
+          kernel.loadScratch(kernel.gradRstd, coef, w));
       Value dy = k.loadF32(k.buf.dy, at, w);
       return std::pair<Value, Value>(
           dy, arith::MulFOp::create(k.b, k.loc, dy, xhat));

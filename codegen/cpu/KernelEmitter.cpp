@@ -84,6 +84,20 @@ Value KernelEmitter::loadF32(Value buffer, Value at, int64_t width) {
   return evenOdd ? deinterleaveEvenOdd(b, loc, v) : v;
 }
 
+Value KernelEmitter::loadScratch(Value buffer, Value at, int64_t width,
+                                 bool laneOrdered) {
+  if (!laneOrdered || width == 1)
+    return loadF32(buffer, at, width);
+  return vector::LoadOp::create(b, loc, f32(width), buffer, at);
+}
+
+void KernelEmitter::storeScratch(Value value, Value buffer, Value at,
+                                 bool laneOrdered) {
+  if (!laneOrdered || !isa<VectorType>(value.getType()))
+    return storeF32(value, buffer, at);
+  vector::StoreOp::create(b, loc, value, buffer, at);
+}
+
 Value KernelEmitter::loadInput(Value at, int64_t width) {
   Value x = loadF32(buf.x, at, width);
   if (buf.residual)

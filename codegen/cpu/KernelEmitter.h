@@ -62,6 +62,12 @@ public:
   /// itself).
   Value splatLike(Value scalar, Value like);
 
+  /// `width` f32 lanes of the kernel's own scratch at `at`: as stored when
+  /// the scratch keeps the vectors' lane order (`laneOrdered`), else
+  /// through loadF32 (memory order); and the matching store.
+  Value loadScratch(Value buffer, Value at, int64_t width, bool laneOrdered);
+  void storeScratch(Value value, Value buffer, Value at, bool laneOrdered);
+
   /// x (+ residual) at flat `at`, as f32 of `width` lanes.
   Value loadInput(Value at, int64_t width);
   /// For a loop over flat elements [base, base + len): the distance to add

@@ -321,9 +321,11 @@ CpuScheduleAttr mlir::norm::chooseCpuSchedule(MLIRContext *ctx,
   // f32, 1 thread, medians of 3 interleaved: [64, 14, 14, 256] 3.7 -> 2.6
   // ms, [32, 56, 56, 64] 8.6 -> 6.8 ms).
   int64_t rowsPerUpdate = plan.backward ? 1 : 4;
+  bool streaming = nontemporal && chunks == 1;
+  // bf16 in even/odd lanes with lane-ordered per-channel scratch; streaming
+  // stores would split rows at y's alignment, so not with them.
+  bool evenOdd = plan.dataType.isBF16() && !target.nativeBf16 && !streaming;
   return CpuScheduleAttr::get(ctx, CpuKernel::channels_last, lanes,
-                              rowsPerUpdate, chunks, /*block=*/256,
-                              /*nontemporal=*/nontemporal && chunks == 1,
-                              prefetchBytes / elementBytes,
-                              /*even_odd=*/false);
+                              rowsPerUpdate, chunks, /*block=*/256, streaming,
+                              prefetchBytes / elementBytes, evenOdd);
 }

@@ -174,14 +174,10 @@ struct RowsGrad {
 
   /// `width` lanes of a partial parameter-gradient row at `at`.
   Value loadPartial(Value part, Value at, int64_t width) {
-    if (!lanePartials || width == 1)
-      return k.loadF32(part, at, width);
-    return vector::LoadOp::create(b, loc, k.f32(width), part, at);
+    return k.loadScratch(part, at, width, lanePartials);
   }
   void storePartial(Value value, Value part, Value at) {
-    if (!lanePartials || !isa<VectorType>(value.getType()))
-      return k.storeF32(value, part, at);
-    vector::StoreOp::create(b, loc, value, part, at);
+    k.storeScratch(value, part, at, lanePartials);
   }
 
   /// part[run * P + p] += value (scalar f32).

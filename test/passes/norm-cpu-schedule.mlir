@@ -32,10 +32,11 @@ func.func @layer_norm_bf16(%x: tensor<32x64xbf16>) -> tensor<32x64xbf16> {
 // NHWC BatchNorm: channels innermost; the 128 rows split into 2 chunks of
 // at least 64 rows. The training form is moments + apply: both get the
 // schedule (the apply's kernel computes the moments too). bf16 data: 16
-// lanes (two f32 vectors) per step; prefetch 16 KiB of bf16 ahead.
+// lanes (two f32 vectors) per step, in even/odd order (no streaming stores,
+// so every row splits into the same vectors); prefetch 16 KiB of bf16 ahead.
 // CHECK-LABEL: func.func @batch_norm_nhwc
 // CHECK: norm.moments {{.*}}norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last
-// CHECK: norm.apply {{.*}}norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 16, unroll = 4, row_chunks = 2, block = 256, nontemporal = false, prefetch = 8192>}
+// CHECK: norm.apply {{.*}}norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 16, unroll = 4, row_chunks = 2, block = 256, nontemporal = false, prefetch = 8192, even_odd = true>}
 func.func @batch_norm_nhwc(%x: tensor<2x8x8x16xbf16>, %w: tensor<16xbf16>, %b: tensor<16xbf16>) -> tensor<2x8x8x16xbf16> {
   %y = norm.batch_norm %x scale(%w) bias(%b) {channel_axis = 3 : i64, running = #norm.running<@bn, momentum = 0.1>} : (tensor<2x8x8x16xbf16>, tensor<16xbf16>, tensor<16xbf16>) -> tensor<2x8x8x16xbf16>
   return %y : tensor<2x8x8x16xbf16>
@@ -59,6 +60,17 @@ func.func @batch_norm_nhwc(%x: tensor<2x8x8x16xbf16>, %w: tensor<16xbf16>, %b: t
 func.func @group_norm_nhwc(%x: tensor<4x4x4x16xf32>, %w: tensor<16xf32>, %b: tensor<16xf32>) -> tensor<4x4x4x16xf32> {
   %y = norm.group_norm %x scale(%w) bias(%b) {num_groups = 4 : i64, channel_axis = 3 : i64} : (tensor<4x4x4x16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<4x4x4x16xf32>
   return %y : tensor<4x4x4x16xf32>
+}
+
+// The same on bf16: even/odd lanes, except where the output streams (each
+// row's vectors would then start at y's alignment).
+// CHECK-LABEL: func.func @group_norm_nhwc_bf16
+// CHECK: norm.normalize {{.*}}row_chunks = 1, block = 256, nontemporal = false, prefetch = 8192, even_odd = true>
+// SMALL-LLC-LABEL: func.func @group_norm_nhwc_bf16
+// SMALL-LLC: norm.normalize {{.*}}row_chunks = 1, block = 256, nontemporal = true, prefetch = 8192>
+func.func @group_norm_nhwc_bf16(%x: tensor<4x4x4x32xbf16>, %w: tensor<32xbf16>, %b: tensor<32xbf16>) -> tensor<4x4x4x32xbf16> {
+  %y = norm.group_norm %x scale(%w) bias(%b) {num_groups = 4 : i64, channel_axis = 3 : i64} : (tensor<4x4x4x32xbf16>, tensor<32xbf16>, tensor<32xbf16>) -> tensor<4x4x4x32xbf16>
+  return %y : tensor<4x4x4x32xbf16>
 }
 
 // Given statistics over strided spans (BatchNorm inference NCHW): the

@@ -90,6 +90,15 @@ GradCase scheduled(GradCase c, const char *kernel, int chunks, bool nt,
   return c;
 }
 
+/// bf16 channels_last (no streaming stores) in 16-lane vectors of even then
+/// odd elements.
+GradCase channelsLastEvenOdd(GradCase c, int chunks, const char *suffix) {
+  c = scheduled(withType(std::move(c), DType::BF16, ""), "channels_last",
+                chunks, false, suffix, 16);
+  c.schedule += ", even_odd = true";
+  return c;
+}
+
 /// bf16 rows in 16-lane vectors of even then odd elements.
 GradCase rowsEvenOdd(GradCase c, int chunks, bool nt, const char *suffix) {
   c = scheduled(withType(std::move(c), DType::BF16, ""), "rows", chunks, nt,
@@ -176,6 +185,13 @@ std::vector<GradCase> gradCases() {
                   "_bf16_even_odd_lane_partials_nt"),
       rowsEvenOdd(makeGrad("ln", {7, 77}, {1}, {1}), 2, true,
                   "_bf16_even_odd_shuffled_partials_nt"),
+      // channels_last in even/odd lanes: per-channel statistics, sums and
+      // coefficients in lane order (77 = 4 x 16 + 8 + 4 + 1 channels).
+      channelsLastEvenOdd(makeGrad("bn_nhwc", {3, 7, 5, 77}, {0, 1, 2}, {3}), 3,
+                          "_bf16_even_odd_chunks"),
+      channelsLastEvenOdd(
+          grouped(makeGrad("gn_nhwc", {2, 4, 5, 36}, {1, 2, 3}, {3}), 3, 6), 1,
+          "_bf16_even_odd_per_outer"),
   };
 }
 

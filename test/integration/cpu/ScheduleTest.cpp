@@ -301,6 +301,44 @@ INSTANTIATE_TEST_SUITE_P(
                      false,
                      std::nullopt,
                      DType::BF16,
+                     DType::BF16},
+        // channels_last in even/odd lanes: the per-channel scratch in lane
+        // order, 77 channels = 4 x 16 + 8 + 4 + 1 (every slot mapping),
+        // row chunks that do not divide the rows, a large mean (the shift);
+        // GroupNorm per outer with groups across vector boundaries (6
+        // channels) and f32 parameters; residual + ReLU.
+        ScheduleCase{"bn_nhwc_bf16_even_odd_chunks",
+                     {3, 7, 5, 77},
+                     {0, 1, 2},
+                     {3},
+                     true,
+                     evenOdd(channelsLast(16, 4, 3, false, 64, 2)),
+                     1e2,
+                     false,
+                     std::nullopt,
+                     DType::BF16,
+                     DType::BF16},
+        ScheduleCase{"gn_nhwc_bf16_even_odd_per_outer_f32_params",
+                     {2, 4, 5, 36},
+                     {1, 2, 3},
+                     {3},
+                     true,
+                     evenOdd(channelsLast(16, 1, 256, false, 0, 4)),
+                     0.0,
+                     false,
+                     std::pair<int64_t, int64_t>{3, 6},
+                     DType::BF16,
+                     DType::F32},
+        ScheduleCase{"bn_nhwc_bf16_even_odd_residual_relu",
+                     {4, 3, 3, 40},
+                     {0, 1, 2},
+                     {3},
+                     true,
+                     evenOdd(channelsLast(16, 2, 4, false, 0, 4)),
+                     0.0,
+                     true,
+                     std::nullopt,
+                     DType::BF16,
                      DType::BF16}),
     [](const auto &info) { return info.param.name; });
 } // namespace
@@ -383,6 +421,13 @@ INSTANTIATE_TEST_SUITE_P(
                   {0, 2},
                   {1, 2},
                   evenOdd(rows(16, 2, 5, 64, false, 16)),
+                  DType::BF16},
+        // NHWC inference, coefficients in lane order (77 channels).
+        ApplyCase{"bn_nhwc_bf16_even_odd",
+                  {3, 4, 77},
+                  {0, 1},
+                  {2},
+                  evenOdd(channelsLast(16, 3, 2, false, 64, 1)),
                   DType::BF16}),
     [](const auto &info) { return info.param.name; });
 } // namespace
