@@ -126,6 +126,8 @@ void KernelEmitter::prefetchInputs(Value at, Value delta) {
 }
 
 Value KernelEmitter::loadScale(Value at, int64_t width) {
+  if (laneScale)
+    return loadScratch(laneScale, at, width, /*laneOrdered=*/true);
   Value s = loadF32(buf.scale, at, width);
   if (plan.spec.zeroCenteredScale)
     s = arith::AddFOp::create(b, loc, s, f32Constant(1.0, width));
@@ -133,7 +135,37 @@ Value KernelEmitter::loadScale(Value at, int64_t width) {
 }
 
 Value KernelEmitter::loadBias(Value at, int64_t width) {
+  if (laneBias)
+    return loadScratch(laneBias, at, width, /*laneOrdered=*/true);
   return loadF32(buf.bias, at, width);
+}
+
+void KernelEmitter::copyParamsInLaneOrder(bool streamedSplit) {
+  const KernelView &v = plan.view;
+  bool perElement =
+      v.paramInnerDiv == 1 && v.inner > 1 && (plan.hasScale || plan.hasBias);
+  auto isF32 = [](Value buffer) {
+    return !buffer ||
+           cast<MemRefType>(buffer.getType()).getElementType().isF32();
+  };
+  // Rows split alike: from their start, or at the output's alignment when
+  // every row starts at the same one (a whole number of vectors long).
+  bool sameSplit = !schedule.getNontemporal() ||
+                   (streamedSplit && v.inner % schedule.getVectorWidth() == 0);
+  if (!schedule.getEvenOdd() || !perElement || v.mid != 1 || !sameSplit ||
+      !isF32(buf.scale) || !isF32(buf.bias))
+    return;
+  auto type = MemRefType::get({v.inner}, b.getF32Type());
+  Value scaleCopy = buf.scale ? memref::AllocOp::create(b, loc, type) : Value();
+  Value biasCopy = buf.bias ? memref::AllocOp::create(b, loc, type) : Value();
+  forOutputVectors(index(0), index(v.inner), index(0), [&](Value i, int64_t w) {
+    if (scaleCopy)
+      storeScratch(loadScale(i, w), scaleCopy, i, /*laneOrdered=*/true);
+    if (biasCopy)
+      storeScratch(loadBias(i, w), biasCopy, i, /*laneOrdered=*/true);
+  });
+  laneScale = scaleCopy;
+  laneBias = biasCopy;
 }
 
 void KernelEmitter::storeF32(Value value, Value buffer, Value at) {

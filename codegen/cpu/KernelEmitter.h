@@ -79,9 +79,18 @@ public:
   /// nothing when delta is null.
   void prefetchInputs(Value at, Value delta);
   /// scale / bias element(s) at `at` as f32; scale gets +1 when
-  /// zero-centered.
+  /// zero-centered. They read the lane-ordered copies when there are.
   Value loadScale(Value at, int64_t width);
   Value loadBias(Value at, int64_t width);
+  /// With even_odd and f32 parameters along the rows (one statistic per
+  /// row, every row split into the same vectors), copies scale (+1 when
+  /// zero-centered) and bias once into f32 buffers in the lanes' order, so
+  /// that the row loops read them without a shuffle. `streamedSplit`: the
+  /// loops that read them start their vectors at the output's alignment
+  /// (forOutputVectors); otherwise at the row's start (no streaming).
+  void copyParamsInLaneOrder(bool streamedSplit);
+  /// The copies (null when not made).
+  Value laneScale, laneBias;
   /// With the schedule's even_odd, vectors of bf16 data are held as their
   /// even elements, then their odd ones: loadF32 / storeF32 convert, and
   /// shuffle f32 buffers to match.

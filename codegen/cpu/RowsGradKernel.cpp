@@ -364,6 +364,8 @@ struct RowsGrad {
   }
 
   void emit() {
+    // The sums pass reads the scale too, split from each row's start.
+    k.copyParamsInLaneOrder(/*streamedSplit=*/false);
     totals = memref::AllocaOp::create(
         b, loc, MemRefType::get({chunks * 2}, b.getF64Type()));
     if (plan.paramGrads) {

@@ -195,6 +195,8 @@ static void emitStatistic(KernelEmitter &k, Value g) {
 }
 
 void mlir::norm::emitRowsKernel(KernelEmitter &k) {
+  // Only the output pass reads the parameters.
+  k.copyParamsInLaneOrder(/*streamedSplit=*/true);
   if (rowsOutputInMemoryOrder(k.plan))
     return emitMemoryOrder(k);
   // Parallel over `row_chunks` runs of consecutive statistics (few parallel

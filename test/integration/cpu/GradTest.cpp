@@ -15,6 +15,7 @@
 #include "test/integration/cpu/Harness.h"
 
 #include <cmath>
+#include <optional>
 
 using namespace normc;
 using namespace normc::test;
@@ -32,6 +33,11 @@ struct GradCase {
   bool fromOutput = false;
   /// #norm.cpu_schedule parameters set by hand (else the cost model's).
   std::string schedule;
+  /// Element type of scale and bias when not the data's (f32 parameters of
+  /// bf16 data).
+  std::optional<DType> paramType = std::nullopt;
+
+  DType paramDtype() const { return paramType.value_or(dtype); }
 };
 
 GradCase makeGrad(std::string name, ref::Shape shape,
@@ -87,6 +93,12 @@ GradCase scheduled(GradCase c, const char *kernel, int chunks, bool nt,
                ", block = 3, nontemporal = " + (nt ? "true" : "false") +
                ", prefetch = 64";
   c.name += suffix;
+  return c;
+}
+
+/// f32 scale and bias.
+GradCase f32Params(GradCase c) {
+  c.paramType = DType::F32;
   return c;
 }
 
@@ -187,6 +199,13 @@ std::vector<GradCase> gradCases() {
                   "_bf16_even_odd_shuffled_partials_nt"),
       // channels_last in even/odd lanes: per-channel statistics, sums and
       // coefficients in lane order (77 = 4 x 16 + 8 + 4 + 1 channels).
+      // f32 scales of bf16 data: copied once in lane order (+1 when
+      // zero-centered).
+      f32Params(rowsEvenOdd(makeGrad("ln", {7, 77}, {1}, {1}), 2, false,
+                            "_bf16_even_odd_f32_params")),
+      f32Params(rowsEvenOdd(
+          zeroCenteredGrad(makeGrad("rms", {5, 64}, {1}, {1}, true, false)), 2,
+          false, "_bf16_even_odd_f32_params")),
       channelsLastEvenOdd(makeGrad("bn_nhwc", {3, 7, 5, 77}, {0, 1, 2}, {3}), 3,
                           "_bf16_even_odd_chunks"),
       channelsLastEvenOdd(
@@ -201,7 +220,7 @@ std::string gradGraph(const GradCase &c) {
   std::string x = tensorType(c.shape, c.dtype);
   std::string s =
       tensorType(stats, c.dtype == DType::F64 ? DType::F64 : DType::F32);
-  std::string p = tensorType(params, c.dtype);
+  std::string p = tensorType(params, c.paramDtype());
   std::string args = "%dy: " + x + ", %x: " + x;
   std::string operands = "%dy, %x over " + axisList(c.spec.reduce);
   std::string types = x + ", " + x;
@@ -258,7 +277,7 @@ TEST_P(Grad, MatchesFloat64Reference) {
   DType statsType = c.dtype == DType::F64 ? DType::F64 : DType::F32;
   Input dy = randomInput(rng, c.shape, c.dtype);
   Input x = randomInput(rng, c.shape, c.dtype, 0.7, 2.0);
-  Input w = randomInput(rng, params, c.dtype, 1.0, 0.5);
+  Input w = randomInput(rng, params, c.paramDtype(), 1.0, 0.5);
   // The saved statistics of x (batch) or arbitrary running statistics.
   ref::Moments m = ref::moments(x.values, c.shape, c.spec);
   if (!c.batchStats)
@@ -275,7 +294,7 @@ TEST_P(Grad, MatchesFloat64Reference) {
       v += 1.0;
   // The memory-saving form reads y = (x - mean) * rstd * scale + bias, with
   // the statistics the op is given.
-  Input b = randomInput(rng, params, c.dtype, 0.0, 0.5);
+  Input b = randomInput(rng, params, c.paramDtype(), 0.0, 0.5);
   std::vector<double> yValues;
   if (c.fromOutput)
     yValues = ref::applyStats(x.values, c.shape, c.spec,

@@ -138,6 +138,23 @@ std::string evenOdd(std::string rowsSchedule) {
   return rowsSchedule + ", even_odd = true";
 }
 
+/// A LayerNorm over the last axis of bf16 `shape` with `paramDtype`
+/// parameters, optionally of x + r followed by ReLU.
+ScheduleCase lnBf16(std::string name, ref::Shape shape, std::string schedule,
+                    DType paramDtype, bool residualRelu = false) {
+  return ScheduleCase{std::move(name),
+                      std::move(shape),
+                      {1},
+                      {1},
+                      true,
+                      std::move(schedule),
+                      0.0,
+                      residualRelu,
+                      std::nullopt,
+                      DType::BF16,
+                      paramDtype};
+}
+
 /// `unroll` rows are summed per accumulator update.
 std::string channelsLast(int width, int chunks, int block, bool nt,
                          int prefetch = 0, int unroll = 1) {
@@ -247,39 +264,19 @@ INSTANTIATE_TEST_SUITE_P(
         // and scalars (77 = 4 x 16 + 8 + 4 + 1), streaming stores at every
         // alignment; bf16 and f32 parameters (the latter shuffled into
         // even/odd order); NCHW BatchNorm spans of 39.
-        ScheduleCase{"ln_bf16_even_odd_nt",
-                     {5, 77},
-                     {1},
-                     {1},
-                     true,
-                     evenOdd(rows(16, 2, 3, 4096, true, 77)),
-                     0.0,
-                     false,
-                     std::nullopt,
-                     DType::BF16,
-                     DType::BF16},
-        ScheduleCase{"ln_bf16_memory_order_nt",
-                     {5, 77},
-                     {1},
-                     {1},
-                     true,
-                     rows(16, 2, 3, 4096, true, 77),
-                     0.0,
-                     false,
-                     std::nullopt,
-                     DType::BF16,
-                     DType::BF16},
-        ScheduleCase{"ln_bf16_even_odd_f32_params_residual_relu",
-                     {6, 45},
-                     {1},
-                     {1},
-                     true,
-                     evenOdd(rows(16, 1, 4, 16, false)),
-                     0.0,
-                     true,
-                     std::nullopt,
-                     DType::BF16,
-                     DType::F32},
+        lnBf16("ln_bf16_even_odd_nt", {5, 77},
+               evenOdd(rows(16, 2, 3, 4096, true, 77)), DType::BF16),
+        lnBf16("ln_bf16_memory_order_nt", {5, 77},
+               rows(16, 2, 3, 4096, true, 77), DType::BF16),
+        lnBf16("ln_bf16_even_odd_f32_params_residual_relu", {6, 45},
+               evenOdd(rows(16, 1, 4, 16, false)), DType::F32, true),
+        // f32 parameters copied once in lane order: rows that start at the
+        // same alignment (64) stream; rows of 77 stream at every alignment,
+        // so their parameters are shuffled per vector instead.
+        lnBf16("ln_bf16_even_odd_f32_params_nt", {5, 64},
+               evenOdd(rows(16, 2, 3, 4096, true, 64)), DType::F32),
+        lnBf16("ln_bf16_even_odd_f32_params_nt_unaligned_rows", {5, 77},
+               evenOdd(rows(16, 2, 3, 4096, true, 77)), DType::F32),
         ScheduleCase{"rms_bf16_even_odd_w32",
                      {3, 100},
                      {1},
