@@ -140,6 +140,11 @@ Value KernelEmitter::loadBias(Value at, int64_t width) {
   return loadF32(buf.bias, at, width);
 }
 
+bool KernelEmitter::spansSplitAlike(bool streamedSplit) const {
+  return !schedule.getNontemporal() ||
+         (streamedSplit && plan.view.inner % schedule.getVectorWidth() == 0);
+}
+
 void KernelEmitter::copyParamsInLaneOrder(bool streamedSplit) {
   const KernelView &v = plan.view;
   bool perElement =
@@ -148,12 +153,8 @@ void KernelEmitter::copyParamsInLaneOrder(bool streamedSplit) {
     return !buffer ||
            cast<MemRefType>(buffer.getType()).getElementType().isF32();
   };
-  // Rows split alike: from their start, or at the output's alignment when
-  // every row starts at the same one (a whole number of vectors long).
-  bool sameSplit = !schedule.getNontemporal() ||
-                   (streamedSplit && v.inner % schedule.getVectorWidth() == 0);
-  if (!schedule.getEvenOdd() || !perElement || v.mid != 1 || !sameSplit ||
-      !isF32(buf.scale) || !isF32(buf.bias))
+  if (!schedule.getEvenOdd() || !perElement || v.mid != 1 ||
+      !spansSplitAlike(streamedSplit) || !isF32(buf.scale) || !isF32(buf.bias))
     return;
   auto type = MemRefType::get({v.inner}, b.getF32Type());
   Value scaleCopy = buf.scale ? memref::AllocOp::create(b, loc, type) : Value();

@@ -89,6 +89,12 @@ public:
   /// loops that read them start their vectors at the output's alignment
   /// (forOutputVectors); otherwise at the row's start (no streaming).
   void copyParamsInLaneOrder(bool streamedSplit);
+  /// Whether every span of `inner` elements splits into the same vectors:
+  /// always from its start without streaming stores; with them, at the
+  /// output's alignment, the same for every span when spans are a whole
+  /// number of vectors long (`streamedSplit`: the loops in question are
+  /// forOutputVectors).
+  bool spansSplitAlike(bool streamedSplit) const;
   /// The copies (null when not made).
   Value laneScale, laneBias;
   /// With the schedule's even_odd, vectors of bf16 data are held as their

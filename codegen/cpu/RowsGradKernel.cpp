@@ -58,8 +58,7 @@ struct RowsGrad {
     // whole span is one chunk.
     bool chunked = !perElement && (plan.hasScale || plan.paramGrads);
     chunkLen = chunked ? std::min(v.paramInnerDiv, v.inner) : v.inner;
-    bool sameSplit = !k.schedule.getNontemporal() ||
-                     v.inner % k.schedule.getVectorWidth() == 0;
+    bool sameSplit = k.spansSplitAlike(/*streamedSplit=*/true);
     lanePartials = k.schedule.getEvenOdd() && plan.paramGrads && perElement &&
                    v.mid == 1 && plan.paramCount == v.inner && sameSplit;
   }
