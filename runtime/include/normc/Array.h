@@ -18,6 +18,8 @@
 #ifndef NORMC_ARRAY_H
 #define NORMC_ARRAY_H
 
+#include "normc/AlignedAllocator.h"
+
 #include <cassert>
 #include <cstdint>
 #include <string>
@@ -105,8 +107,9 @@ struct Array {
   DType dtype = DType::F32;
   /// Extents, outermost first; empty for a 0-d (scalar) array.
   std::vector<int64_t> shape;
-  /// Raw element bytes in C order, little-endian.
-  std::vector<uint8_t> data;
+  /// Raw element bytes in C order, little-endian, starting on a 64-byte
+  /// boundary (the kernels run on them in place).
+  std::vector<uint8_t, AlignedAllocator<uint8_t>> data;
 
   /// A zero-filled array of `dtype` and `shape`.
   static Array zeros(DType dtype, std::vector<int64_t> shape) {

@@ -176,6 +176,30 @@ def check_loader_errors(outdir):
     failures += not ok
 
 
+def check_alignment(outdir):
+    """Outputs start on a cache line; an input that does not (numpy's
+    arrays start 16 bytes past one) is copied to one and gives the same
+    bits."""
+    global failures
+    entry = Artifact(os.path.join(outdir, CASES[0].name)).entry("f", "infer")
+    rng = np.random.default_rng(1)
+    inputs = [rng.standard_normal(t["shape"]).astype(np.float32)
+              for t in entry.inputs]
+    raw = np.empty(inputs[0].nbytes + 64 + 4, np.uint8)
+    start = -raw.ctypes.data % 64 + 4
+    shifted = raw[start:start + inputs[0].nbytes].view(np.float32).reshape(
+        inputs[0].shape)
+    shifted[...] = inputs[0]
+    want = entry(*inputs)
+    got = entry(shifted, *inputs[1:])
+    aligned = all(a.ctypes.data % 64 == 0 for a in want + got)
+    same = all(np.array_equal(a, b) for a, b in zip(want, got))
+    ok = aligned and same
+    print(f"{'ok' if ok else 'MISMATCH'} outputs on a cache line "
+          f"({aligned}), a shifted input gives the same bits ({same})")
+    failures += not ok
+
+
 def main():
     if len(sys.argv) >= 4 and sys.argv[1] == "compile":
         compile_all(sys.argv[2], sys.argv[3], sys.argv[4:])
@@ -185,6 +209,7 @@ def main():
         for case in CASES:
             check_case(case, sys.argv[2])
         check_loader_errors(sys.argv[2])
+        check_alignment(sys.argv[2])
         print(f"{failures} mismatches")
         return 1 if failures else 0
     print(__doc__.split("\n\n")[1], file=sys.stderr)
