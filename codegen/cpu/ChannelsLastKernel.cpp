@@ -514,14 +514,38 @@ void ChannelsLast::gradientOutput() {
   });
 }
 
-/// dscale[c] = sum of dy * xhat, dbias[c] = sum of dy over every o and row
-/// chunk (parameters are per channel here).
+/// dscale[p] = sum of dy * xhat, dbias[p] = sum of dy over every o, row
+/// chunk and channel whose parameter is p. Channel c = m * inner + s takes
+/// parameter m * paramMidStride + s / paramInnerDiv: p = c for per-channel
+/// parameters (NHWC BatchNorm), but without affine parameters a span of
+/// channels may share one (InstanceNorm [N, C, L] with short L: L channels
+/// per parameter), and so may every m (no parameter along mid).
 void ChannelsLast::parameterGradients() {
   OpBuilder::InsertionGuard guard(b);
-  Value c = k.beginParallel(channels);
+  Value p = k.beginParallel(k.plan.paramCount);
+  int64_t stride = v.paramMidStride, div = v.paramInnerDiv;
+  Value midBegin = stride ? k.div(p, stride) : k.index(0);
+  Value midEnd = stride ? k.add(midBegin, k.index(1)) : k.index(v.mid);
+  Value spanBegin = k.mul(stride ? k.rem(p, stride) : p, div);
+  auto mids = loop(midBegin, midEnd, 1, ValueRange{f64(0), f64(0)});
+  b.setInsertionPointToStart(mids.getBody());
+  auto spans = loop(spanBegin, k.add(spanBegin, k.index(div)), 1,
+                    mids.getRegionIterArgs());
+  b.setInsertionPointToStart(spans.getBody());
+  Value c = k.add(k.mul(mids.getInductionVar(), v.inner),
+                  spans.getInductionVar());
   auto [dscale, dbias] = sumParts(k.index(0), v.outer * chunks, c, sum2, sum1);
-  k.storeF32(dscale, k.buf.dscale, c);
-  k.storeF32(dbias, k.buf.dbias, c);
+  scf::YieldOp::create(
+      b, loc,
+      ValueRange{arith::AddFOp::create(b, loc, spans.getRegionIterArgs()[0],
+                                       dscale),
+                 arith::AddFOp::create(b, loc, spans.getRegionIterArgs()[1],
+                                       dbias)});
+  b.setInsertionPointAfter(spans);
+  scf::YieldOp::create(b, loc, spans.getResults());
+  b.setInsertionPointAfter(mids);
+  k.storeF32(mids.getResult(0), k.buf.dscale, p);
+  k.storeF32(mids.getResult(1), k.buf.dbias, p);
 }
 
 void mlir::norm::emitChannelsLastGradKernel(KernelEmitter &k) {

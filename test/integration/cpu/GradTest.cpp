@@ -176,6 +176,14 @@ std::vector<GradCase> gradCases() {
                    "_per_outer"),
       channelsLast(makeGrad("bn_nhwc", {3, 7, 5, 11}, {0, 1, 2}, {3}), 3, true,
                    "_chunks_nt"),
+      // Without affine parameters a parameter may cover several kernel
+      // channels: 17 per channel of an InstanceNorm over short sequences
+      // (the AVX-512 cost model's choice for [3, 4, 17], which wrote 68
+      // parameter gradients into 4).
+      channelsLast(makeGrad("in_1d", {3, 4, 17}, {2}, {1}, false), 1, false,
+                   "_shared_params"),
+      channelsLast(makeGrad("in_1d", {3, 4, 17}, {2}, {1}, false), 2, false,
+                   "_shared_params_chunks"),
       // Runs of 4 and 3 statistics sharing per-run parameter-gradient
       // partials; streaming stores on rows that start at every alignment
       // (37) and on aligned rows (64).
