@@ -112,7 +112,7 @@ struct ChannelsLast {
   }
 
   Value stackBuffer(int64_t n, Type element) {
-    return memref::AllocaOp::create(b, loc, MemRefType::get({n}, element));
+    return k.scratchBuffer(MemRefType::get({n}, element), /*onStack=*/true);
   }
 
   Value f64(double x) { return floatConstant(b, loc, b.getF64Type(), x); }

@@ -156,9 +156,8 @@ void KernelEmitter::copyParamsInLaneOrder(bool streamedSplit) {
   if (!schedule.getEvenOdd() || !perElement || v.mid != 1 ||
       !spansSplitAlike(streamedSplit) || !isF32(buf.scale) || !isF32(buf.bias))
     return;
-  auto type = MemRefType::get({v.inner}, b.getF32Type());
-  Value scaleCopy = buf.scale ? memref::AllocOp::create(b, loc, type) : Value();
-  Value biasCopy = buf.bias ? memref::AllocOp::create(b, loc, type) : Value();
+  Value scaleCopy = buf.scale ? scratchAlignedLikeOutput(v.inner) : Value();
+  Value biasCopy = buf.bias ? scratchAlignedLikeOutput(v.inner) : Value();
   forOutputVectors(index(0), index(v.inner), index(0), [&](Value i, int64_t w) {
     if (scaleCopy)
       storeScratch(loadScale(i, w), scaleCopy, i, /*laneOrdered=*/true);
@@ -167,6 +166,28 @@ void KernelEmitter::copyParamsInLaneOrder(bool streamedSplit) {
   });
   laneScale = scaleCopy;
   laneBias = biasCopy;
+}
+
+Value KernelEmitter::scratchBuffer(MemRefType type, bool onStack) {
+  IntegerAttr line = b.getI64IntegerAttr(64);
+  if (onStack)
+    return memref::AllocaOp::create(b, loc, type, line);
+  return memref::AllocOp::create(b, loc, type, line);
+}
+
+Value KernelEmitter::scratchAlignedLikeOutput(int64_t n) {
+  if (!schedule.getNontemporal())
+    return scratchBuffer(MemRefType::get({n}, b.getF32Type()));
+  int64_t width = schedule.getVectorWidth();
+  Value full = scratchBuffer(MemRefType::get({n + width}, b.getF32Type()));
+  // y's element `peel` starts a vector; index `peel + shift` of the
+  // scratch is a multiple of the width, so it starts one there too.
+  Value peel = outputVectorStart(index(0), index(width), index(0));
+  Value shift = rem(arith::SubIOp::create(b, loc, index(width), peel), width);
+  OpFoldResult offset = shift, size = b.getIndexAttr(n),
+               stride = b.getIndexAttr(1);
+  return memref::SubViewOp::create(b, loc, full, ArrayRef{offset},
+                                   ArrayRef{size}, ArrayRef{stride});
 }
 
 void KernelEmitter::storeF32(Value value, Value buffer, Value at) {

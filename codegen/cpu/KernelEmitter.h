@@ -68,6 +68,17 @@ public:
   Value loadScratch(Value buffer, Value at, int64_t width, bool laneOrdered);
   void storeScratch(Value value, Value buffer, Value at, bool laneOrdered);
 
+  /// A scratch buffer of `type` that starts on a cache line (on the heap,
+  /// or the stack with `onStack`), so that its vectors never straddle two
+  /// lines (malloc and the stack give 16 or fewer bytes).
+  Value scratchBuffer(MemRefType type, bool onStack = false);
+  /// `n` f32 of heap scratch indexed like the elements of a span of y that
+  /// starts on y's first element: with streaming stores (vectors start at
+  /// y's alignment, forOutputVectors) it is shifted by y's misalignment,
+  /// so that index i starts a vector exactly where y's element i does and
+  /// the scratch's vectors stay whole lines even when y is not aligned.
+  Value scratchAlignedLikeOutput(int64_t n);
+
   /// x (+ residual) at flat `at`, as f32 of `width` lanes.
   Value loadInput(Value at, int64_t width);
   /// For a loop over flat elements [base, base + len): the distance to add

@@ -365,12 +365,14 @@ struct RowsGrad {
   void emit() {
     // The sums pass reads the scale too, split from each row's start.
     k.copyParamsInLaneOrder(/*streamedSplit=*/false);
-    totals = memref::AllocaOp::create(
-        b, loc, MemRefType::get({chunks * 2}, b.getF64Type()));
+    totals = k.scratchBuffer(MemRefType::get({chunks * 2}, b.getF64Type()),
+                             /*onStack=*/true);
     if (plan.paramGrads) {
-      auto type = MemRefType::get({chunks * plan.paramCount}, b.getF32Type());
-      partScale = memref::AllocOp::create(b, loc, type);
-      partBias = memref::AllocOp::create(b, loc, type);
+      // The partial rows' vectors start where dx's do (whole cache lines
+      // even when dx is not aligned: a row split from dx's alignment would
+      // otherwise load and store every other vector across two lines).
+      partScale = k.scratchAlignedLikeOutput(chunks * plan.paramCount);
+      partBias = k.scratchAlignedLikeOutput(chunks * plan.paramCount);
     }
     {
       OpBuilder::InsertionGuard guard(b);

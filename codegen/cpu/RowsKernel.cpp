@@ -138,8 +138,8 @@ static void emitMemoryOrder(KernelEmitter &k) {
   OpBuilder &b = k.b;
   Location loc = k.loc;
   const KernelView &v = k.plan.view;
-  Value rstdAll = memref::AllocaOp::create(
-      b, loc, MemRefType::get({v.numStats()}, b.getF32Type()));
+  Value rstdAll = k.scratchBuffer(
+      MemRefType::get({v.numStats()}, b.getF32Type()), /*onStack=*/true);
   {
     OpBuilder::InsertionGuard guard(b);
     auto stats = scf::ForOp::create(b, loc, k.index(0), k.index(v.numStats()),

@@ -37,7 +37,7 @@ func.func @add_layer_norm_relu(%x: tensor<32x64xf32>, %r: tensor<32x64xf32>, %w:
 // the target lacks AVX512-BF16).
 // CHECK-LABEL: func.func @batch_norm_infer_nhwc
 // CHECK-NOT: vector.reduction
-// CHECK: memref.alloca() : memref<16xf32>
+// CHECK: memref.alloca() {alignment = 64 : i64} : memref<16xf32>
 // CHECK: scf.parallel
 // CHECK: math.sqrt
 // CHECK: scf.parallel
@@ -117,7 +117,7 @@ func.func @moments_only(%x: tensor<8x64xf32>) -> (tensor<8xf32>, tensor<8xf32>) 
 // per-run partial parameter gradients added in f64 at the end.
 // CHECK-LABEL: func.func @layer_norm_grad
 // CHECK-NOT: norm.normalize_grad
-// CHECK: memref.alloc() : memref<128xf32>
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<128xf32>
 // CHECK: scf.parallel
 // CHECK: math.fma {{.*}} : vector<8xf32>
 // CHECK: scf.parallel
@@ -134,7 +134,7 @@ func.func @layer_norm_grad(%dy: tensor<8x64xf32>, %x: tensor<8x64xf32>, %mean: t
 // the per-channel parameter gradients.
 // CHECK-LABEL: func.func @batch_norm_grad_nhwc
 // CHECK-NOT: norm.normalize_grad
-// CHECK: memref.alloca() : memref<32xf64>
+// CHECK: memref.alloca() {alignment = 64 : i64} : memref<32xf64>
 // CHECK: scf.parallel
 // CHECK: vector.load {{.*}} : memref<512xf32>, vector<8xf32>
 // CHECK: scf.parallel
@@ -173,7 +173,7 @@ func.func @group_norm_nhwc_per_outer(%x: tensor<2x4x4x16xf32>, %w: tensor<16xf32
 // every channel first, then the spans in memory order, parallel over the
 // (n) rows with every channel of each, so the output is one stream.
 // CHECK-LABEL: func.func @batch_norm_infer_nchw_memory_order
-// CHECK: %[[RSTD:.*]] = memref.alloca() : memref<4xf32>
+// CHECK: %[[RSTD:.*]] = memref.alloca() {alignment = 64 : i64} : memref<4xf32>
 // CHECK: scf.for
 // CHECK: math.sqrt
 // CHECK: memref.store {{.*}}, %[[RSTD]]
@@ -202,7 +202,7 @@ func.func @batch_norm_infer_nchw_memory_order(%x: tensor<2x4x8x8xf32>, %m: tenso
 // again, with no shuffle.
 // CHECK-LABEL: func.func @even_odd
 // CHECK: %[[W:.*]] = memref.reinterpret_cast {{.*}} : memref<40xf32> to memref<40xf32>
-// CHECK: %[[COPY:.*]] = memref.alloc() : memref<40xf32>
+// CHECK: %[[COPY:.*]] = memref.alloc() {alignment = 64 : i64} : memref<40xf32>
 // CHECK: %[[WL:.*]] = vector.load %[[W]][%{{.*}}] : memref<40xf32>, vector<16xf32>
 // CHECK-NEXT: %[[WS:.*]] = vector.shuffle %[[WL]], %[[WL]] [0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15]
 // CHECK-NEXT: vector.store %[[WS]], %[[COPY]]
@@ -241,7 +241,7 @@ func.func @even_odd(%x: tensor<4x40xbf16>, %w: tensor<40xf32>) -> tensor<4x40xbf
 // shuffle); the final reduction sums them over the runs in f64 vectors and
 // shuffles each vector back to memory order once.
 // CHECK-LABEL: func.func @even_odd_grad_lane_partials
-// CHECK: %[[DW:.*]] = memref.alloc() : memref<64xf32>
+// CHECK: %[[DW:.*]] = memref.alloc() {alignment = 64 : i64} : memref<64xf32>
 // CHECK: %[[P:.*]] = vector.load %[[DW]][%{{.*}}] : memref<64xf32>, vector<16xf32>
 // CHECK-NEXT: %[[U:.*]] = math.fma %{{.*}}, %{{.*}}, %[[P]] : vector<16xf32>
 // CHECK-NEXT: vector.store %[[U]], %[[DW]][%{{.*}}] : memref<64xf32>, vector<16xf32>
@@ -253,4 +253,23 @@ func.func @even_odd(%x: tensor<4x40xbf16>, %w: tensor<40xf32>) -> tensor<4x40xbf
 func.func @even_odd_grad_lane_partials(%dy: tensor<4x32xbf16>, %x: tensor<4x32xbf16>, %m: tensor<4xf32>, %r: tensor<4xf32>, %w: tensor<32xf32>) -> (tensor<4x32xbf16>, tensor<32xf32>, tensor<32xf32>) {
   %dx, %dw, %db = norm.normalize_grad %dy, %x over [1] mean(%m) rstd(%r) params [1] scale(%w) {batch_stats = true, norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 16, unroll = 1, row_chunks = 2, block = 4096, nontemporal = false, even_odd = true>} : (tensor<4x32xbf16>, tensor<4x32xbf16>, tensor<4xf32>, tensor<4xf32>, tensor<32xf32>) -> (tensor<4x32xbf16>, tensor<32xf32>, tensor<32xf32>)
   return %dx, %dw, %db : tensor<4x32xbf16>, tensor<32xf32>, tensor<32xf32>
+}
+
+// -----
+
+// With streaming stores the rows split at dx's alignment, so the partial
+// parameter-gradient rows (cache-line aligned, one vector longer) are used
+// from dx's misalignment on: their vectors are whole lines wherever dx's
+// are, even when dx starts mid-vector.
+// CHECK-LABEL: func.func @layer_norm_grad_streaming
+// CHECK: %[[FULL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<136xf32>
+// CHECK: %[[DX:.*]] = memref.extract_aligned_pointer_as_index
+// CHECK: %[[MIS:.*]] = arith.remui %{{.*}}, %c32
+// CHECK: %[[PEEL:.*]] = arith.minui
+// CHECK: %[[BACK:.*]] = arith.subi %c8{{.*}}, %[[PEEL]]
+// CHECK: %[[SHIFT:.*]] = arith.remui %[[BACK]], %c8
+// CHECK: memref.subview %[[FULL]][%[[SHIFT]]] [128] [1] : memref<136xf32> to memref<128xf32, strided<[1], offset: ?>>
+func.func @layer_norm_grad_streaming(%dy: tensor<8x64xf32>, %x: tensor<8x64xf32>, %mean: tensor<8xf32>, %rstd: tensor<8xf32>, %w: tensor<64xf32>) -> (tensor<8x64xf32>, tensor<64xf32>, tensor<64xf32>) {
+  %dx, %dw, %db = norm.normalize_grad %dy, %x over [1] mean(%mean) rstd(%rstd) params [1] scale(%w) {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 2, block = 4096, nontemporal = true>} : (tensor<8x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8xf32>, tensor<64xf32>) -> (tensor<8x64xf32>, tensor<64xf32>, tensor<64xf32>)
+  return %dx, %dw, %db : tensor<8x64xf32>, tensor<64xf32>, tensor<64xf32>
 }
