@@ -105,6 +105,25 @@ Value KernelEmitter::loadInput(Value at, int64_t width) {
   return x;
 }
 
+Value KernelEmitter::loadInputForSum(Value at, int64_t width) {
+  auto isBf16 = [](Value buffer) {
+    return !buffer ||
+           cast<MemRefType>(buffer.getType()).getElementType().isBF16();
+  };
+  if (width == 1 || schedule.getEvenOdd() || !isBf16(buf.x) ||
+      !isBf16(buf.residual))
+    return loadInput(at, width);
+  auto load = [&](Value buffer) {
+    auto type = VectorType::get({width}, b.getBF16Type());
+    return widenBf16EvenOdd(b, loc,
+                            vector::LoadOp::create(b, loc, type, buffer, at));
+  };
+  Value x = load(buf.x);
+  if (buf.residual)
+    x = arith::AddFOp::create(b, loc, x, load(buf.residual));
+  return x;
+}
+
 Value KernelEmitter::prefetchDelta(Value base, int64_t len) {
   int64_t distance = schedule.getPrefetch();
   if (distance == 0)
@@ -153,8 +172,14 @@ void KernelEmitter::copyParamsInLaneOrder(bool streamedSplit) {
     return !buffer ||
            cast<MemRefType>(buffer.getType()).getElementType().isF32();
   };
-  if (!schedule.getEvenOdd() || !perElement || v.mid != 1 ||
-      !spansSplitAlike(streamedSplit) || !isF32(buf.scale) || !isF32(buf.bias))
+  if (!perElement || v.mid != 1)
+    return;
+  // In memory order any split reads the copy alike; it pays when the
+  // parameters are 16-bit (a widening per vector of every row otherwise).
+  bool laneOrder = schedule.getEvenOdd();
+  if (laneOrder ? !spansSplitAlike(streamedSplit) || !isF32(buf.scale) ||
+                      !isF32(buf.bias)
+                : isF32(buf.scale) && isF32(buf.bias))
     return;
   Value scaleCopy = buf.scale ? scratchAlignedLikeOutput(v.inner) : Value();
   Value biasCopy = buf.bias ? scratchAlignedLikeOutput(v.inner) : Value();
@@ -347,7 +372,7 @@ Value KernelEmitter::horizontalSum(Value vec) {
 }
 
 Value KernelEmitter::sumSpan(Value base, Value len,
-                             function_ref<Value(Value)> term) {
+                             function_ref<Value(Value, Value)> accumulate) {
   int64_t width = schedule.getVectorWidth();
   int64_t unroll = schedule.getUnroll();
   int64_t step = width * unroll;
@@ -364,8 +389,8 @@ Value KernelEmitter::sumSpan(Value base, Value len,
         b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
         SmallVector<Value> next;
         for (int64_t u = 0; u < unroll; ++u) {
-          Value v = loadInput(add(i, index(u * width)), width);
-          next.push_back(arith::AddFOp::create(b, loc, accs[u], term(v)));
+          Value v = loadInputForSum(add(i, index(u * width)), width);
+          next.push_back(accumulate(accs[u], v));
         }
         scf::YieldOp::create(b, loc, next);
       });
@@ -377,21 +402,22 @@ Value KernelEmitter::sumSpan(Value base, Value len,
       [&](OpBuilder &nb, Location, Value i, ValueRange accs) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-        Value v = term(loadInput(i, width));
-        scf::YieldOp::create(
-            b, loc, ValueRange{arith::AddFOp::create(b, loc, accs[0], v)});
+        Value v = accumulate(accs[0], loadInputForSum(i, width));
+        scf::YieldOp::create(b, loc, ValueRange{v});
       });
   Value sum = horizontalSum(single.getResult(0));
   return foldTail(vectorEnd, end, sum, [&](Value i, int64_t w, ValueRange acc) {
-    Value t = term(loadInput(i, w));
-    if (w > 1)
-      t = horizontalSum(t);
+    if (w == 1)
+      return SmallVector<Value>{accumulate(acc[0], loadInput(i, 1))};
+    Value t =
+        horizontalSum(accumulate(f32Constant(0.0, w), loadInputForSum(i, w)));
     return SmallVector<Value>{arith::AddFOp::create(b, loc, acc[0], t)};
   })[0];
 }
 
 Value KernelEmitter::sumSlab(Value base, int64_t count, int64_t stride,
-                             int64_t len, function_ref<Value(Value)> term) {
+                             int64_t len,
+                             function_ref<Value(Value, Value)> accumulate) {
   int64_t block = std::min(schedule.getBlock(), len);
   Value zero = floatConstant(b, loc, b.getF64Type(), 0.0);
   auto spans = scf::ForOp::create(
@@ -408,7 +434,7 @@ Value KernelEmitter::sumSlab(Value base, int64_t count, int64_t stride,
                                   nb2.getInsertionPoint());
               Value blockLen = min(
                   index(block), arith::SubIOp::create(b, loc, index(len), at));
-              Value part = sumSpan(add(spanBase, at), blockLen, term);
+              Value part = sumSpan(add(spanBase, at), blockLen, accumulate);
               Value wide = arith::ExtFOp::create(b, loc, b.getF64Type(), part);
               scf::YieldOp::create(
                   b, loc,

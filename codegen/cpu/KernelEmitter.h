@@ -81,6 +81,11 @@ public:
 
   /// x (+ residual) at flat `at`, as f32 of `width` lanes.
   Value loadInput(Value at, int64_t width);
+  /// loadInput for a sum, where the lanes' order does not matter: bf16
+  /// vectors widen as even/odd lanes (one load and two integer ops per
+  /// pair of f32 vectors instead of two vpmovzxwd and two shifts) also
+  /// when the schedule keeps memory order for the native conversion.
+  Value loadInputForSum(Value at, int64_t width);
   /// For a loop over flat elements [base, base + len): the distance to add
   /// to an element to get the one to prefetch, the schedule's `prefetch`
   /// clamped so that the whole range stays in the tensor (loop-invariant);
@@ -93,10 +98,11 @@ public:
   /// zero-centered. They read the lane-ordered copies when there are.
   Value loadScale(Value at, int64_t width);
   Value loadBias(Value at, int64_t width);
-  /// With even_odd and f32 parameters along the rows (one statistic per
-  /// row, every row split into the same vectors), copies scale (+1 when
-  /// zero-centered) and bias once into f32 buffers in the lanes' order, so
-  /// that the row loops read them without a shuffle. `streamedSplit`: the
+  /// With parameters along the rows (one statistic per row), copies scale
+  /// (+1 when zero-centered) and bias once into f32 buffers that the row
+  /// loops read as they are: with even_odd and f32 parameters in the lanes'
+  /// order (every row split into the same vectors), so without a shuffle;
+  /// in memory order with 16-bit parameters, so without a widening. `streamedSplit`: the
   /// loops that read them start their vectors at the output's alignment
   /// (forOutputVectors); otherwise at the row's start (no streaming).
   void copyParamsInLaneOrder(bool streamedSplit);
@@ -153,15 +159,16 @@ public:
 
   /// The sum of the lanes of `vec`, added as a tree.
   Value horizontalSum(Value vec);
-  /// sum over i in [base, base + len) of term(loadInput(i)) as f32, with
-  /// `unroll` independent vector accumulators, then single vectors, then
-  /// the tail (foldTail).
-  Value sumSpan(Value base, Value len, function_ref<Value(Value)> term);
+  /// The f32 sum over i in [base, base + len) that `accumulate(acc, x)`
+  /// adds x's term to (x: loadInputForSum(i)), with `unroll` independent
+  /// vector accumulators, then single vectors, then the tail (foldTail).
+  Value sumSpan(Value base, Value len,
+                function_ref<Value(Value, Value)> accumulate);
   /// The same over `count` consecutive spans of `len` at stride `stride`,
   /// summed in f32 blocks of the schedule's `block` elements and in f64
   /// across blocks and spans.
   Value sumSlab(Value base, int64_t count, int64_t stride, int64_t len,
-                function_ref<Value(Value)> term);
+                function_ref<Value(Value, Value)> accumulate);
 
   /// rstd = 1 / sqrt(var + epsilon), f32 scalar.
   Value rstdOf(Value var);

@@ -35,17 +35,21 @@ std::pair<Value, Value> slabMoments(KernelEmitter &k, Value base) {
   Value mean = k.f32Constant(0.0, 1);
   if (k.plan.spec.center) {
     Value sum =
-        k.sumSlab(base, v.rows, stride, v.inner, [](Value x) { return x; });
+        k.sumSlab(base, v.rows, stride, v.inner, [&](Value acc, Value x) {
+          return arith::AddFOp::create(b, loc, acc, x).getResult();
+        });
     Value mean64 = arith::MulFOp::create(b, loc, sum, inverseCount);
     mean = arith::TruncFOp::create(b, loc, b.getF32Type(), mean64);
   }
   bool center = k.plan.spec.center;
-  Value squares = k.sumSlab(base, v.rows, stride, v.inner, [&](Value x) {
-    Value d = x;
-    if (center)
-      d = arith::SubFOp::create(b, loc, x, k.splatLike(mean, x));
-    return arith::MulFOp::create(b, loc, d, d).getResult();
-  });
+  // acc + d * d as one FMA (one rounding, one instruction fewer per vector).
+  Value squares =
+      k.sumSlab(base, v.rows, stride, v.inner, [&](Value acc, Value x) {
+        Value d = x;
+        if (center)
+          d = arith::SubFOp::create(b, loc, x, k.splatLike(mean, x));
+        return math::FmaOp::create(b, loc, d, d, acc).getResult();
+      });
   Value var64 = arith::MulFOp::create(b, loc, squares, inverseCount);
   return {mean, arith::TruncFOp::create(b, loc, b.getF32Type(), var64)};
 }

@@ -98,12 +98,15 @@ func.func @unscheduled(%x: tensor<4x100xf32>) -> tensor<4x100xf32> {
 // -----
 
 // Moments without an apply of the same input (a backward pass recomputing
-// the statistics): a statistics-only kernel, no output pass.
+// the statistics): a statistics-only kernel, no output pass. The squared
+// deviations accumulate as one FMA per vector.
 // CHECK-LABEL: func.func @moments_only
 // CHECK-NOT: norm.moments
 // CHECK: scf.parallel
 // CHECK: vector.reduction <add>, {{.*}} fastmath<reassoc>
-// CHECK-NOT: math.fma
+// CHECK: %[[D:.*]] = arith.subf {{.*}} : vector<8xf32>
+// CHECK: math.fma %[[D]], %[[D]], %{{.*}} : vector<8xf32>
+// CHECK-NOT: vector.store
 // CHECK: bufferization.to_tensor {{.*}} restrict writable
 // CHECK: bufferization.to_tensor {{.*}} restrict writable
 func.func @moments_only(%x: tensor<8x64xf32>) -> (tensor<8xf32>, tensor<8xf32>) {
@@ -272,4 +275,27 @@ func.func @even_odd_grad_lane_partials(%dy: tensor<4x32xbf16>, %x: tensor<4x32xb
 func.func @layer_norm_grad_streaming(%dy: tensor<8x64xf32>, %x: tensor<8x64xf32>, %mean: tensor<8xf32>, %rstd: tensor<8xf32>, %w: tensor<64xf32>) -> (tensor<8x64xf32>, tensor<64xf32>, tensor<64xf32>) {
   %dx, %dw, %db = norm.normalize_grad %dy, %x over [1] mean(%mean) rstd(%rstd) params [1] scale(%w) {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 2, block = 4096, nontemporal = true>} : (tensor<8x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8xf32>, tensor<64xf32>) -> (tensor<8x64xf32>, tensor<64xf32>, tensor<64xf32>)
   return %dx, %dw, %db : tensor<8x64xf32>, tensor<64xf32>, tensor<64xf32>
+}
+
+// -----
+
+// bf16 in memory order (native conversion): the sums still widen x as
+// even/odd lanes (their order does not matter), the bf16 parameters are
+// copied to f32 once, and the output pass reads x in memory order.
+// CHECK-LABEL: func.func @bf16_memory_order
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<64xf32>
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<64xf32>
+// CHECK: scf.parallel
+// CHECK: %[[XV:.*]] = vector.load {{.*}} : memref<256xbf16>, vector<16xbf16>
+// CHECK: vector.bitcast %[[XV]] : vector<16xbf16> to vector<8xi32>
+// CHECK: vector.reduction <add>
+// CHECK: math.fma
+// CHECK: vector.load {{.*}} : memref<256xbf16>, vector<16xbf16>
+// CHECK: arith.extf {{.*}} : vector<16xbf16> to vector<16xf32>
+// CHECK: vector.load {{.*}} : memref<64xf32>, vector<16xf32>
+// CHECK: vector.load {{.*}} : memref<64xf32>, vector<16xf32>
+// CHECK: arith.truncf {{.*}} : vector<16xf32> to vector<16xbf16>
+func.func @bf16_memory_order(%x: tensor<4x64xbf16>, %w: tensor<64xbf16>, %b: tensor<64xbf16>) -> tensor<4x64xbf16> {
+  %y = norm.normalize %x over [1] params [1] scale(%w) bias(%b) {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 16, unroll = 1, row_chunks = 2, block = 4096, nontemporal = false>} : (tensor<4x64xbf16>, tensor<64xbf16>, tensor<64xbf16>) -> tensor<4x64xbf16>
+  return %y : tensor<4x64xbf16>
 }
