@@ -243,7 +243,16 @@ CpuScheduleAttr mlir::norm::chooseCpuSchedule(MLIRContext *ctx,
                                               const CpuTargetInfo &target) {
   const KernelView &v = plan.view;
   int64_t vectorWidth = target.vectorWidth, threads = target.threads;
-  int64_t llcBytes = target.llcBytes;
+  // The last-level cache a kernel can count on: a VM on a large server part
+  // reads the whole socket's L3 from sysfs (480 MiB on the project's
+  // Xeons), which many tenants share. Measured there (A/B of libraries
+  // built with and without streaming stores, f32, 1 / 2 threads): outputs
+  // of 64 MiB and more ran 1.22-1.70x faster streamed (LayerNorm [4096,
+  // 4096], [32768, 768], [256, 65536], RMSNorm, add+RMSNorm [8192, 4096]),
+  // while LayerNorm [8192, 1024] (32 MiB out) ran 0.83-0.88x and bf16
+  // LayerNorm [32768, 768] (48 MiB) 0.89-0.93x: about 128 MiB stay cached.
+  constexpr int64_t cacheShareCap = int64_t(128) << 20;
+  int64_t llcBytes = std::min(target.llcBytes, cacheShareCap);
   // 16-bit data: two f32 vectors per step, so that each step loads and
   // stores whole vectors of the data type and narrows 16 lanes at once
   // (measured, bf16, 1 thread: NHWC BatchNorm training 3.1 -> 2.7 ms,

@@ -1,6 +1,7 @@
 // RUN: norm-opt %s --norm-canonicalize-named --norm-specialize-mode=mode=train --norm-cpu-schedule="vector-width=8 threads=2" | FileCheck %s
 // RUN: norm-opt %s --norm-canonicalize-named --norm-specialize-mode=mode=train --norm-cpu-schedule="vector-width=8 threads=2 llc-bytes=8192" | FileCheck %s --check-prefix=SMALL-LLC
 // RUN: norm-opt %s --norm-canonicalize-named --norm-specialize-mode=mode=train --norm-cpu-schedule="vector-width=16 threads=2 native-bf16=true" | FileCheck %s --check-prefix=NATIVE
+// RUN: norm-opt %s --norm-canonicalize-named --norm-specialize-mode=mode=train --norm-cpu-schedule="vector-width=16 threads=2 llc-bytes=503316480" | FileCheck %s --check-prefix=HUGE-LLC
 
 norm.running_stats @bn : tensor<16xf32>
 norm.running_stats @bn4 : tensor<4xf32>
@@ -131,4 +132,19 @@ func.func @hand_picked(%x: tensor<32x64xf32>) -> tensor<32x64xf32> {
 func.func @layer_norm_512_byte_rows(%x: tensor<8x128xf32>) -> tensor<8x128xf32> {
   %y = norm.layer_norm %x : (tensor<8x128xf32>) -> tensor<8x128xf32>
   return %y : tensor<8x128xf32>
+}
+
+// A reported L3 of 480 MiB (a VM's view of a server socket) counts as at
+// most 128 MiB: a 64 MiB output streams, a 32 MiB one does not.
+// HUGE-LLC-LABEL: func.func @layer_norm_64_mib
+// HUGE-LLC: kernel = rows, {{.*}}nontemporal = true
+func.func @layer_norm_64_mib(%x: tensor<4096x4096xf32>) -> tensor<4096x4096xf32> {
+  %y = norm.layer_norm %x : (tensor<4096x4096xf32>) -> tensor<4096x4096xf32>
+  return %y : tensor<4096x4096xf32>
+}
+// HUGE-LLC-LABEL: func.func @layer_norm_32_mib
+// HUGE-LLC: kernel = rows, {{.*}}nontemporal = false
+func.func @layer_norm_32_mib(%x: tensor<8192x1024xf32>) -> tensor<8192x1024xf32> {
+  %y = norm.layer_norm %x : (tensor<8192x1024xf32>) -> tensor<8192x1024xf32>
+  return %y : tensor<8192x1024xf32>
 }
