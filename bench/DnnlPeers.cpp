@@ -50,6 +50,7 @@ struct Problem {
   Op op;
   memory::dims dims;
   Tag tag;
+  std::string pairedWith; // the NormBench case it runs next to
 };
 
 /// A primitive descriptor and the arguments it reads or writes.
@@ -287,11 +288,14 @@ void addBatchNorms(std::vector<Problem> &all, const memory::dims &nchw, Tag tag,
   if (tag == Tag::nhwc)
     named = {nchw[0], nchw[2], nchw[3], nchw[1]};
   std::string suffix = "_" + layout + "_" + shapeName(named);
-  all.push_back(
-      {"oneDNN/BatchNormTrain" + suffix, Op::BatchNormTrain, nchw, tag});
-  all.push_back(
-      {"oneDNN/BatchNormInfer" + suffix, Op::BatchNormInfer, nchw, tag});
-  all.push_back({"oneDNN/BatchNormBwd" + suffix, Op::BatchNormBwd, nchw, tag});
+  // The blocked layout competes with NormBench's NCHW cases.
+  std::string paired = "_" + std::string(tag == Tag::nhwc ? "NHWC" : "NCHW") +
+                       "_" + shapeName(named);
+  for (auto [op, name] : {std::pair{Op::BatchNormTrain, "BatchNormTrain"},
+                          {Op::BatchNormInfer, "BatchNormInfer"},
+                          {Op::BatchNormBwd, "BatchNormBwd"}})
+    all.push_back(
+        {"oneDNN/" + std::string(name) + suffix, op, nchw, tag, name + paired});
 }
 
 std::vector<Problem> problems() {
@@ -299,15 +303,12 @@ std::vector<Problem> problems() {
   for (memory::dims shape :
        {memory::dims{8192, 1024}, {4096, 4096}, {32768, 768}, {256, 65536}})
     all.push_back({"oneDNN/LayerNorm_" + shapeName(shape), Op::LayerNorm, shape,
-                   Tag::ab});
-  all.push_back({"oneDNN/LayerNormNoAffine_8192x1024",
-                 Op::LayerNormNoAffine,
-                 {8192, 1024},
-                 Tag::ab});
-  all.push_back({"oneDNN/LayerNormBwd_8192x1024",
-                 Op::LayerNormBwd,
-                 {8192, 1024},
-                 Tag::ab});
+                   Tag::ab, "LayerNorm_" + shapeName(shape)});
+  all.push_back({"oneDNN/LayerNormNoAffine_8192x1024", Op::LayerNormNoAffine,
+                 memory::dims{8192, 1024}, Tag::ab,
+                 "LayerNormNoAffine_8192x1024"});
+  all.push_back({"oneDNN/LayerNormBwd_8192x1024", Op::LayerNormBwd,
+                 memory::dims{8192, 1024}, Tag::ab, "LayerNormBwd_8192x1024"});
   Tag blocked = blockedTag();
   std::string blockedName = blocked == Tag::nChw16c ? "nChw16c" : "nChw8c";
   for (memory::dims nchw : {memory::dims{32, 64, 56, 56}, {64, 256, 14, 14}}) {
@@ -319,14 +320,40 @@ std::vector<Problem> problems() {
 }
 } // namespace
 
-void normc::bench::registerDnnlPeers() {
-  for (const Problem &p : problems())
-    for (DataType dtype : {DataType::f32, DataType::bf16})
-      benchmark::RegisterBenchmark(
-          (p.name + "/" + dtypeName(dtype)).c_str(),
-          [p, dtype](benchmark::State &s) { runProblem(s, p, dtype); })
-          ->Arg(1)
-          ->Arg(2)
-          ->Unit(benchmark::kMillisecond)
-          ->UseRealTime();
+namespace {
+/// Every problem, with whether it has been registered.
+std::vector<std::pair<Problem, bool>> &registry() {
+  static std::vector<std::pair<Problem, bool>> all = [] {
+    std::vector<std::pair<Problem, bool>> flagged;
+    for (Problem &p : problems())
+      flagged.emplace_back(std::move(p), false);
+    return flagged;
+  }();
+  return all;
+}
+
+void registerProblem(const Problem &p, DataType dtype) {
+  benchmark::RegisterBenchmark(
+      (p.name + "/" + dtypeName(dtype)).c_str(),
+      [p, dtype](benchmark::State &s) { runProblem(s, p, dtype); })
+      ->Arg(1)
+      ->Arg(2)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+}
+} // namespace
+
+void normc::bench::registerDnnlPeersOf(const std::string &caseName, bool bf16) {
+  for (auto &[p, registered] : registry())
+    if (p.pairedWith == caseName) {
+      registerProblem(p, bf16 ? DataType::bf16 : DataType::f32);
+      registered |= bf16;
+    }
+}
+
+void normc::bench::registerUnpairedDnnlPeers() {
+  for (auto &[p, registered] : registry())
+    if (!registered)
+      for (DataType dtype : {DataType::f32, DataType::bf16})
+        registerProblem(p, dtype);
 }

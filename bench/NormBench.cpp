@@ -240,8 +240,9 @@ int main(int argc, char **argv) {
   llvm::InitializeNativeTargetAsmPrinter();
   benchmark::Initialize(&argc, argv);
   static const std::vector<Case> all = cases();
+  // Each case next to its oneDNN peers (see registerDnnlPeersOf).
   for (const Case &c : all)
-    for (DType dtype : {DType::F32, DType::BF16})
+    for (DType dtype : {DType::F32, DType::BF16}) {
       benchmark::RegisterBenchmark(
           (c.name + "/" + dtypeName(dtype)).c_str(),
           [&c, dtype](benchmark::State &s) { runCase(s, c, dtype); })
@@ -249,7 +250,9 @@ int main(int argc, char **argv) {
           ->Arg(2)
           ->Unit(benchmark::kMillisecond)
           ->UseRealTime();
-  bench::registerDnnlPeers();
+      bench::registerDnnlPeersOf(c.name, dtype == DType::BF16);
+    }
+  bench::registerUnpairedDnnlPeers();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;
