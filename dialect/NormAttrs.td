@@ -135,6 +135,10 @@ def Norm_CpuScheduleAttr : Norm_Attr<"CpuSchedule", "cpu_schedule"> {
     per-parameter scratch is kept in the lanes' order instead where every
     row splits into the same vectors (channels_last: only with
     `nontemporal = false`). For CPUs without native bf16 conversions.
+    `prefetch_output` (elided when 0; needs `nontemporal = false`) is how
+    many elements ahead of its stores the output pass prefetches the output
+    for writing, so that the read-for-ownership of each output line is under
+    way before the store that needs it.
 
     ```mlir
     #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4,
@@ -149,7 +153,8 @@ def Norm_CpuScheduleAttr : Norm_Attr<"CpuSchedule", "cpu_schedule"> {
     "int64_t":$block,
     "bool":$nontemporal,
     DefaultValuedParameter<"int64_t", "0">:$prefetch,
-    DefaultValuedParameter<"bool", "false">:$even_odd);
+    DefaultValuedParameter<"bool", "false">:$even_odd,
+    DefaultValuedParameter<"int64_t", "0">:$prefetch_output);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

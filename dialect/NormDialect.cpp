@@ -102,11 +102,10 @@ LogicalResult RunningAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
-LogicalResult
-CpuScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                        CpuKernel kernel, int64_t vectorWidth, int64_t unroll,
-                        int64_t rowChunks, int64_t block, bool nontemporal,
-                        int64_t prefetch, bool evenOdd) {
+LogicalResult CpuScheduleAttr::verify(
+    function_ref<InFlightDiagnostic()> emitError, CpuKernel kernel,
+    int64_t vectorWidth, int64_t unroll, int64_t rowChunks, int64_t block,
+    bool nontemporal, int64_t prefetch, bool evenOdd, int64_t prefetchOutput) {
   if (vectorWidth < 1 || vectorWidth > 64 || !llvm::isPowerOf2_64(vectorWidth))
     return emitError() << "vector_width must be a power of two in [1, 64], got "
                        << vectorWidth;
@@ -118,6 +117,12 @@ CpuScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "block must be positive, got " << block;
   if (prefetch < 0)
     return emitError() << "prefetch must not be negative, got " << prefetch;
+  if (prefetchOutput < 0)
+    return emitError() << "prefetch_output must not be negative, got "
+                       << prefetchOutput;
+  // Streaming stores take no ownership of the output lines.
+  if (prefetchOutput > 0 && nontemporal)
+    return emitError() << "prefetch_output needs nontemporal = false";
   // channels_last keeps per-channel scratch in the lanes' order, which
   // needs every row split into the same vectors: streaming stores would
   // start the output's at y's alignment.

@@ -406,11 +406,11 @@ void ChannelsLast::forOutputElements(
     b.setInsertionPointToStart(rows.getBody());
     Value base = rowBase(o, rows.getInductionVar());
     Value coefBase = k.mul(o, channels);
-    Value delta = k.prefetchDelta(base, channels);
+    auto deltas = k.outputPassPrefetch(base, channels);
     k.forOutputVectors(k.index(0), k.index(channels), base,
                        [&](Value c, int64_t w) {
                          if (w > 1)
-                           k.prefetchInputs(k.add(base, c), delta);
+                           k.prefetchOutputPass(k.add(base, c), deltas);
                          body(k.add(base, c), k.add(coefBase, c), w);
                        });
   });
@@ -532,15 +532,14 @@ void ChannelsLast::parameterGradients() {
   auto spans = loop(spanBegin, k.add(spanBegin, k.index(div)), 1,
                     mids.getRegionIterArgs());
   b.setInsertionPointToStart(spans.getBody());
-  Value c = k.add(k.mul(mids.getInductionVar(), v.inner),
-                  spans.getInductionVar());
+  Value c =
+      k.add(k.mul(mids.getInductionVar(), v.inner), spans.getInductionVar());
   auto [dscale, dbias] = sumParts(k.index(0), v.outer * chunks, c, sum2, sum1);
   scf::YieldOp::create(
       b, loc,
-      ValueRange{arith::AddFOp::create(b, loc, spans.getRegionIterArgs()[0],
-                                       dscale),
-                 arith::AddFOp::create(b, loc, spans.getRegionIterArgs()[1],
-                                       dbias)});
+      ValueRange{
+          arith::AddFOp::create(b, loc, spans.getRegionIterArgs()[0], dscale),
+          arith::AddFOp::create(b, loc, spans.getRegionIterArgs()[1], dbias)});
   b.setInsertionPointAfter(spans);
   scf::YieldOp::create(b, loc, spans.getResults());
   b.setInsertionPointAfter(mids);

@@ -125,7 +125,16 @@ Value KernelEmitter::loadInputForSum(Value at, int64_t width) {
 }
 
 Value KernelEmitter::prefetchDelta(Value base, int64_t len) {
-  int64_t distance = schedule.getPrefetch();
+  return prefetchDelta(base, len, schedule.getPrefetch());
+}
+
+KernelEmitter::OutputPrefetch KernelEmitter::outputPassPrefetch(Value base,
+                                                                int64_t len) {
+  return {prefetchDelta(base, len),
+          prefetchDelta(base, len, schedule.getPrefetchOutput())};
+}
+
+Value KernelEmitter::prefetchDelta(Value base, int64_t len, int64_t distance) {
   if (distance == 0)
     return {};
   Value last = index(std::max<int64_t>(0, plan.view.numElements() - len));
@@ -142,6 +151,15 @@ void KernelEmitter::prefetchInputs(Value at, Value delta) {
       memref::PrefetchOp::create(b, loc, buffer, ValueRange{ahead},
                                  /*isWrite=*/false, /*localityHint=*/3,
                                  /*isDataCache=*/true);
+}
+
+void KernelEmitter::prefetchOutputPass(Value at, OutputPrefetch deltas) {
+  prefetchInputs(at, deltas.inputs);
+  if (deltas.output)
+    memref::PrefetchOp::create(b, loc, streamedOutput(),
+                               ValueRange{add(at, deltas.output)},
+                               /*isWrite=*/true, /*localityHint=*/3,
+                               /*isDataCache=*/true);
 }
 
 Value KernelEmitter::loadScale(Value at, int64_t width) {

@@ -91,9 +91,22 @@ public:
   /// clamped so that the whole range stays in the tensor (loop-invariant);
   /// null when the schedule does not prefetch.
   Value prefetchDelta(Value base, int64_t len);
+  /// prefetchDelta for `distance` elements ahead.
+  Value prefetchDelta(Value base, int64_t len, int64_t distance);
   /// Prefetches the streamed inputs (x, the residual, dy) at `at + delta`;
   /// nothing when delta is null.
   void prefetchInputs(Value at, Value delta);
+  /// The distances an output pass over [base, base + len) prefetches at:
+  /// its inputs (`prefetch`) and, for writing, its output (y or dx, stored
+  /// at the same index; `prefetch_output`). Null where the schedule's
+  /// distance is 0.
+  struct OutputPrefetch {
+    Value inputs, output;
+  };
+  OutputPrefetch outputPassPrefetch(Value base, int64_t len);
+  /// prefetchInputs, then the output line at `at + deltas.output` for
+  /// writing, so that its read-for-ownership is under way before the store.
+  void prefetchOutputPass(Value at, OutputPrefetch deltas);
   /// scale / bias element(s) at `at` as f32; scale gets +1 when
   /// zero-centered. They read the lane-ordered copies when there are.
   Value loadScale(Value at, int64_t width);
@@ -102,9 +115,10 @@ public:
   /// (+1 when zero-centered) and bias once into f32 buffers that the row
   /// loops read as they are: with even_odd and f32 parameters in the lanes'
   /// order (every row split into the same vectors), so without a shuffle;
-  /// in memory order with 16-bit parameters, so without a widening. `streamedSplit`: the
-  /// loops that read them start their vectors at the output's alignment
-  /// (forOutputVectors); otherwise at the row's start (no streaming).
+  /// in memory order with 16-bit parameters, so without a widening.
+  /// `streamedSplit`: the loops that read them start their vectors at the
+  /// output's alignment (forOutputVectors); otherwise at the row's start (no
+  /// streaming).
   void copyParamsInLaneOrder(bool streamedSplit);
   /// Whether every span of `inner` elements splits into the same vectors:
   /// always from its start without streaming stores; with them, at the

@@ -242,12 +242,12 @@ struct RowsGrad {
     forChunks(slabBase, m, [&](Value base, Value p) {
       Value chunkScale =
           (!perElement && plan.hasScale) ? k.loadScale(p, 1) : Value();
-      Value delta = k.prefetchDelta(base, chunkLen);
+      auto deltas = k.outputPassPrefetch(base, chunkLen);
       k.forOutputVectors(
           k.index(0), k.index(chunkLen), base, [&](Value i, int64_t w) {
             Value at = k.add(base, i);
             if (w > 1)
-              k.prefetchInputs(at, delta);
+              k.prefetchOutputPass(at, deltas);
             Value pi = k.add(p, i);
             Value dy;
             auto [xhat, h] = xhatAndH(st, at, pi, w, &dy);

@@ -60,11 +60,11 @@ void outputPerElementParams(KernelEmitter &k, Value spanBase, Value paramBase,
   OpBuilder &b = k.b;
   Location loc = k.loc;
   int64_t len = k.plan.view.inner;
-  Value delta = k.prefetchDelta(spanBase, len);
+  auto deltas = k.outputPassPrefetch(spanBase, len);
   k.forOutputVectors(
       k.index(0), k.index(len), spanBase, [&](Value s, int64_t w) {
         if (w > 1)
-          k.prefetchInputs(k.add(spanBase, s), delta);
+          k.prefetchOutputPass(k.add(spanBase, s), deltas);
         Value x = k.loadInput(k.add(spanBase, s), w);
         Value y = x;
         if (k.plan.spec.center)
@@ -109,11 +109,11 @@ void outputChunkParams(KernelEmitter &k, Value spanBase, Value paramBase,
           : rstd;
   Value c = k.plan.hasBias ? k.loadBias(p, 1) : k.f32Constant(0.0, 1);
   Value begin = k.add(spanBase, k.mul(j, chunk));
-  Value delta = k.prefetchDelta(begin, chunk);
+  auto deltas = k.outputPassPrefetch(begin, chunk);
   k.forOutputVectors(
       begin, k.add(begin, k.index(chunk)), k.index(0), [&](Value i, int64_t w) {
         if (w > 1)
-          k.prefetchInputs(i, delta);
+          k.prefetchOutputPass(i, deltas);
         Value x = k.loadInput(i, w);
         if (k.plan.spec.center)
           x = arith::SubFOp::create(b, loc, x, k.splat(mean, w));

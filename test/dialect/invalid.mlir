@@ -808,6 +808,22 @@ func.func @cpu_schedule_prefetch(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
 
 // -----
 
+func.func @cpu_schedule_prefetch_output(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{prefetch_output must not be negative, got -2}}
+  %y = norm.normalize %x over [1] {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 1, block = 64, nontemporal = false, prefetch_output = -2>} : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @cpu_schedule_prefetch_output_streaming(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{prefetch_output needs nontemporal = false}}
+  %y = norm.normalize %x over [1] {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 1, block = 64, nontemporal = true, prefetch_output = 16>} : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
 func.func @cpu_schedule_even_odd_channels_last_streaming(%x: tensor<4x8xbf16>) -> tensor<4x8xbf16> {
   // expected-error @+1 {{even_odd on the channels_last kernel needs nontemporal = false}}
   %y = norm.normalize %x over [0] {norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 8, unroll = 4, row_chunks = 1, block = 64, nontemporal = true, even_odd = true>} : (tensor<4x8xbf16>) -> tensor<4x8xbf16>

@@ -79,10 +79,54 @@ func.func @streaming(%x: tensor<4x100xf32>) -> tensor<4x100xf32> {
 // CHECK: scf.for %[[I:.*]] = %[[BASE]] to
 // CHECK: %[[P:.*]] = arith.addi %[[I]], %[[DELTA]] : index
 // CHECK: memref.prefetch %{{.*}}[%[[P]]], read, locality<3>, data : memref<400xf32>
+// CHECK-NOT: write
 // CHECK: vector.load %{{.*}}[%[[I]]]
 func.func @prefetch(%x: tensor<4x100xf32>) -> tensor<4x100xf32> {
   %y = norm.normalize %x over [1] {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 2, block = 4096, nontemporal = false, prefetch = 256>} : (tensor<4x100xf32>) -> tensor<4x100xf32>
   return %y : tensor<4x100xf32>
+}
+
+// -----
+
+// prefetch_output = 64: the output pass also prefetches y for writing 64
+// elements ahead of every vector it stores, with its own clamp to the tensor.
+// CHECK-LABEL: func.func @prefetch_output
+// CHECK: %[[Y:[a-z_0-9]+]] = memref.reinterpret_cast %alloc to offset: [0], sizes: [400]
+// CHECK: %[[AHEAD:.*]] = arith.constant 64 : index
+// CHECK: %[[AT:.*]] = arith.addi %[[BASE:.*]], %[[AHEAD]] : index
+// CHECK: %[[CLAMPED:.*]] = arith.minui %[[AT]], %{{.*}} : index
+// CHECK: %[[DELTA:.*]] = arith.subi %[[CLAMPED]], %[[BASE]] : index
+// CHECK: scf.for %[[I:.*]] = %[[BASE]] to
+// CHECK: memref.prefetch %{{.*}}, read, locality<3>, data : memref<400xf32>
+// CHECK: %[[P:.*]] = arith.addi %[[I]], %[[DELTA]] : index
+// CHECK: memref.prefetch %[[Y]][%[[P]]], write, locality<3>, data : memref<400xf32>
+// CHECK: vector.store %{{.*}}, %[[Y]][%[[I]]]
+func.func @prefetch_output(%x: tensor<4x100xf32>) -> tensor<4x100xf32> {
+  %y = norm.normalize %x over [1] {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 2, block = 4096, nontemporal = false, prefetch = 256, prefetch_output = 64>} : (tensor<4x100xf32>) -> tensor<4x100xf32>
+  return %y : tensor<4x100xf32>
+}
+
+// -----
+
+// The backward's output pass prefetches dx, the channels_last one too.
+// CHECK-LABEL: func.func @prefetch_output_grad
+// CHECK: %[[DX:[a-z_0-9]+]] = memref.reinterpret_cast %alloc to offset: [0], sizes: [512]
+// CHECK: memref.prefetch %[[DX]][%{{.*}}], write, locality<3>, data : memref<512xf32>
+// CHECK: vector.store %{{.*}}, %[[DX]]
+func.func @prefetch_output_grad(%dy: tensor<8x64xf32>, %x: tensor<8x64xf32>, %mean: tensor<8xf32>, %rstd: tensor<8xf32>, %w: tensor<64xf32>) -> (tensor<8x64xf32>, tensor<64xf32>, tensor<64xf32>) {
+  %dx, %dw, %db = norm.normalize_grad %dy, %x over [1] mean(%mean) rstd(%rstd) params [1] scale(%w) {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 2, block = 4096, nontemporal = false, prefetch_output = 32>} : (tensor<8x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8xf32>, tensor<64xf32>) -> (tensor<8x64xf32>, tensor<64xf32>, tensor<64xf32>)
+  return %dx, %dw, %db : tensor<8x64xf32>, tensor<64xf32>, tensor<64xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @prefetch_output_channels_last
+// CHECK: %[[Y:[a-z_0-9]+]] = memref.reinterpret_cast %alloc to offset: [0], sizes: [512]
+// CHECK: memref.prefetch %[[Y]][%{{.*}}], write, locality<3>, data : memref<512xf32>
+// CHECK: vector.store %{{.*}}, %[[Y]]
+func.func @prefetch_output_channels_last(%x: tensor<2x4x4x16xf32>, %m: tensor<16xf32>, %v: tensor<16xf32>) -> tensor<2x4x4x16xf32> {
+  %y = norm.apply %x over [0, 1, 2] mean(%m) var(%v) {norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 8, unroll = 1, row_chunks = 2, block = 256, nontemporal = false, prefetch_output = 16>} : (tensor<2x4x4x16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<2x4x4x16xf32>
+  return %y : tensor<2x4x4x16xf32>
 }
 
 // -----

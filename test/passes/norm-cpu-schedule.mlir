@@ -8,9 +8,10 @@ norm.running_stats @bn4 : tensor<4xf32>
 
 // Rows of 64 contiguous reduced elements: the rows kernel, 8 runs per
 // thread (16 of the 32 rows); the output pass prefetches 64 rows ahead
-// (the whole slabs that cover 16 KiB).
+// (the whole slabs that cover 16 KiB), and the output 1 KiB ahead for
+// writing.
 // CHECK-LABEL: func.func @layer_norm
-// CHECK: norm.normalize {{.*}}norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 16, block = 4096, nontemporal = false, prefetch = 4096>
+// CHECK: norm.normalize {{.*}}norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 16, block = 4096, nontemporal = false, prefetch = 4096, prefetch_output = 256>
 func.func @layer_norm(%x: tensor<32x64xf32>) -> tensor<32x64xf32> {
   %y = norm.layer_norm %x : (tensor<32x64xf32>) -> tensor<32x64xf32>
   return %y : tensor<32x64xf32>
@@ -20,9 +21,9 @@ func.func @layer_norm(%x: tensor<32x64xf32>) -> tensor<32x64xf32> {
 // elements (even_odd); a target with AVX512-BF16 keeps memory order, and
 // so does channels_last (batch_norm_nhwc below).
 // CHECK-LABEL: func.func @layer_norm_bf16
-// CHECK: norm.normalize {{.*}}#norm.cpu_schedule<kernel = rows, vector_width = 16, {{.*}}, even_odd = true>
+// CHECK: norm.normalize {{.*}}#norm.cpu_schedule<kernel = rows, vector_width = 16, {{.*}}, even_odd = true, prefetch_output = 512>
 // NATIVE-LABEL: func.func @layer_norm_bf16
-// NATIVE: norm.normalize {{.*}}#norm.cpu_schedule<kernel = rows, vector_width = 32, {{[^>]*}}prefetch = 8192>
+// NATIVE: norm.normalize {{.*}}#norm.cpu_schedule<kernel = rows, vector_width = 32, {{[^>]*}}prefetch = 8192, prefetch_output = 512>
 // NATIVE-NOT: even_odd
 // NATIVE-LABEL: func.func @batch_norm_nhwc
 func.func @layer_norm_bf16(%x: tensor<32x64xbf16>) -> tensor<32x64xbf16> {
@@ -37,7 +38,7 @@ func.func @layer_norm_bf16(%x: tensor<32x64xbf16>) -> tensor<32x64xbf16> {
 // so every row splits into the same vectors); prefetch 16 KiB of bf16 ahead.
 // CHECK-LABEL: func.func @batch_norm_nhwc
 // CHECK: norm.moments {{.*}}norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last
-// CHECK: norm.apply {{.*}}norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 16, unroll = 4, row_chunks = 2, block = 256, nontemporal = false, prefetch = 8192, even_odd = true>}
+// CHECK: norm.apply {{.*}}norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 16, unroll = 4, row_chunks = 2, block = 256, nontemporal = false, prefetch = 8192, even_odd = true, prefetch_output = 512>}
 func.func @batch_norm_nhwc(%x: tensor<2x8x8x16xbf16>, %w: tensor<16xbf16>, %b: tensor<16xbf16>) -> tensor<2x8x8x16xbf16> {
   %y = norm.batch_norm %x scale(%w) bias(%b) {channel_axis = 3 : i64, running = #norm.running<@bn, momentum = 0.1>} : (tensor<2x8x8x16xbf16>, tensor<16xbf16>, tensor<16xbf16>) -> tensor<2x8x8x16xbf16>
   return %y : tensor<2x8x8x16xbf16>
@@ -51,7 +52,7 @@ func.func @batch_norm_nhwc(%x: tensor<2x8x8x16xbf16>, %w: tensor<16xbf16>, %b: t
 // but not with row chunks, whose
 // second read of x needs the outputs out of the way (BatchNorm NHWC).
 // CHECK-LABEL: func.func @group_norm_nhwc
-// CHECK: norm.normalize {{.*}}#norm.cpu_schedule<kernel = channels_last, vector_width = 8, unroll = 4, row_chunks = 1, block = 256, nontemporal = false, prefetch = 4096>
+// CHECK: norm.normalize {{.*}}#norm.cpu_schedule<kernel = channels_last, vector_width = 8, unroll = 4, row_chunks = 1, block = 256, nontemporal = false, prefetch = 4096, prefetch_output = 256>
 // SMALL-LLC-LABEL: func.func @layer_norm
 // SMALL-LLC: kernel = rows, {{.*}}nontemporal = false
 // SMALL-LLC-LABEL: func.func @batch_norm_nhwc
@@ -66,7 +67,7 @@ func.func @group_norm_nhwc(%x: tensor<4x4x4x16xf32>, %w: tensor<16xf32>, %b: ten
 // The same on bf16: even/odd lanes, except where the output streams (each
 // row's vectors would then start at y's alignment).
 // CHECK-LABEL: func.func @group_norm_nhwc_bf16
-// CHECK: norm.normalize {{.*}}row_chunks = 1, block = 256, nontemporal = false, prefetch = 8192, even_odd = true>
+// CHECK: norm.normalize {{.*}}row_chunks = 1, block = 256, nontemporal = false, prefetch = 8192, even_odd = true, prefetch_output = 512>
 // SMALL-LLC-LABEL: func.func @group_norm_nhwc_bf16
 // SMALL-LLC: norm.normalize {{.*}}row_chunks = 1, block = 256, nontemporal = true, prefetch = 8192>
 func.func @group_norm_nhwc_bf16(%x: tensor<4x4x4x32xbf16>, %w: tensor<32xbf16>, %b: tensor<32xbf16>) -> tensor<4x4x4x32xbf16> {
@@ -78,7 +79,7 @@ func.func @group_norm_nhwc_bf16(%x: tensor<4x4x4x32xbf16>, %w: tensor<32xbf16>, 
 // output goes in memory order, so row_chunks counts (n) rows (2 here) and
 // the prefetch is 16 KiB of f32 ahead.
 // CHECK-LABEL: func.func @batch_norm_infer_nchw
-// CHECK: norm.apply {{.*}}#norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 2, block = 4096, nontemporal = false, prefetch = 4096>
+// CHECK: norm.apply {{.*}}#norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 2, block = 4096, nontemporal = false, prefetch = 4096, prefetch_output = 256>
 func.func @batch_norm_infer_nchw(%x: tensor<2x4x8x8xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>) -> tensor<2x4x8x8xf32> {
   %y = norm.apply %x over [0, 2, 3] mean(%m) var(%v) : (tensor<2x4x8x8xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<2x4x8x8xf32>
   return %y : tensor<2x4x8x8xf32>
@@ -102,7 +103,7 @@ func.func @backward(%dy: tensor<2x8x8x16xf32>, %x: tensor<2x8x8x16xf32>, %m: ten
 // so it goes statistic by statistic (4 runs of the 4 channels) and
 // prefetches the next whole channels (32 of 512 bytes) ahead.
 // CHECK-LABEL: func.func @batch_norm_train_nchw
-// CHECK: norm.apply {{.*}}#norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 4, block = 4096, nontemporal = false, prefetch = 2048>
+// CHECK: norm.apply {{.*}}#norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 4, block = 4096, nontemporal = false, prefetch = 2048, prefetch_output = 256>
 func.func @batch_norm_train_nchw(%x: tensor<2x4x8x8xf32>) -> tensor<2x4x8x8xf32> {
   %y = norm.batch_norm %x {running = #norm.running<@bn4, momentum = 0.1>} : (tensor<2x4x8x8xf32>) -> tensor<2x4x8x8xf32>
   return %y : tensor<2x4x8x8xf32>
@@ -137,14 +138,56 @@ func.func @layer_norm_512_byte_rows(%x: tensor<8x128xf32>) -> tensor<8x128xf32> 
 // A reported L3 of 480 MiB (a VM's view of a server socket) counts as at
 // most 128 MiB: a 64 MiB output streams, a 32 MiB one does not.
 // HUGE-LLC-LABEL: func.func @layer_norm_64_mib
-// HUGE-LLC: kernel = rows, {{.*}}nontemporal = true
+// HUGE-LLC: kernel = rows, {{.*}}nontemporal = true, prefetch = 4096>
 func.func @layer_norm_64_mib(%x: tensor<4096x4096xf32>) -> tensor<4096x4096xf32> {
   %y = norm.layer_norm %x : (tensor<4096x4096xf32>) -> tensor<4096x4096xf32>
   return %y : tensor<4096x4096xf32>
 }
 // HUGE-LLC-LABEL: func.func @layer_norm_32_mib
-// HUGE-LLC: kernel = rows, {{.*}}nontemporal = false
+// HUGE-LLC: kernel = rows, {{.*}}nontemporal = false, prefetch = 4096, prefetch_output = 256>
 func.func @layer_norm_32_mib(%x: tensor<8192x1024xf32>) -> tensor<8192x1024xf32> {
   %y = norm.layer_norm %x : (tensor<8192x1024xf32>) -> tensor<8192x1024xf32>
   return %y : tensor<8192x1024xf32>
+}
+
+// Streaming stores take no ownership of the output lines, so the 64 MiB
+// output above is not prefetched for writing. Neither are the outputs of
+// rows-kernel slabs of one contiguous run longer than 4 KiB in tensors
+// under 32 MiB (InstanceNorm / GroupNorm NCHW, long LayerNorm rows), which
+// already ran at their cache level's rate; 4 KiB slabs and the same long
+// rows in a 32 MiB tensor are.
+// HUGE-LLC-LABEL: func.func @instance_norm_16_kib_slabs
+// HUGE-LLC: kernel = rows, {{.*}}nontemporal = false, prefetch = 4096>
+// HUGE-LLC-LABEL: func.func @instance_norm_4_kib_slabs
+// HUGE-LLC: kernel = rows, {{.*}}nontemporal = false, prefetch = 4096, prefetch_output = 256>
+// HUGE-LLC-LABEL: func.func @layer_norm_16_kib_rows_32_mib
+// HUGE-LLC: kernel = rows, {{.*}}nontemporal = false, prefetch = 4096, prefetch_output = 256>
+// HUGE-LLC-LABEL: func.func @layer_norm_16_kib_rows_16_mib
+// HUGE-LLC: kernel = rows, {{.*}}nontemporal = false, prefetch = 4096>
+func.func @instance_norm_16_kib_slabs(%x: tensor<16x64x64x64xf32>) -> tensor<16x64x64x64xf32> {
+  %y = norm.instance_norm %x {channel_axis = 1 : i64} : (tensor<16x64x64x64xf32>) -> tensor<16x64x64x64xf32>
+  return %y : tensor<16x64x64x64xf32>
+}
+func.func @instance_norm_4_kib_slabs(%x: tensor<64x64x32x32xf32>) -> tensor<64x64x32x32xf32> {
+  %y = norm.instance_norm %x {channel_axis = 1 : i64} : (tensor<64x64x32x32xf32>) -> tensor<64x64x32x32xf32>
+  return %y : tensor<64x64x32x32xf32>
+}
+func.func @layer_norm_16_kib_rows_32_mib(%x: tensor<2048x4096xf32>) -> tensor<2048x4096xf32> {
+  %y = norm.layer_norm %x : (tensor<2048x4096xf32>) -> tensor<2048x4096xf32>
+  return %y : tensor<2048x4096xf32>
+}
+func.func @layer_norm_16_kib_rows_16_mib(%x: tensor<1024x4096xf32>) -> tensor<1024x4096xf32> {
+  %y = norm.layer_norm %x : (tensor<1024x4096xf32>) -> tensor<1024x4096xf32>
+  return %y : tensor<1024x4096xf32>
+}
+
+// The NCHW backward with spans shorter than the 1 KiB distance (784 bytes)
+// does not prefetch dx; with longer spans (1 KiB) it does.
+// HUGE-LLC-LABEL: func.func @batch_norm_backward_nchw_short_spans
+// HUGE-LLC: norm.normalize_grad {{.*}}kernel = rows, {{.*}}nontemporal = false, prefetch = {{[0-9]+}}>
+// HUGE-LLC: norm.normalize_grad {{.*}}kernel = rows, {{.*}}nontemporal = false, prefetch = {{[0-9]+}}, prefetch_output = 256>
+func.func @batch_norm_backward_nchw_short_spans(%dy: tensor<8x16x14x14xf32>, %x: tensor<8x16x14x14xf32>, %m: tensor<16xf32>, %r: tensor<16xf32>, %w: tensor<16xf32>, %dy2: tensor<8x16x16x16xf32>, %x2: tensor<8x16x16x16xf32>) -> (tensor<8x16x14x14xf32>, tensor<8x16x16x16xf32>) {
+  %dx, %dw, %db = norm.normalize_grad %dy, %x over [0, 2, 3] mean(%m) rstd(%r) params [1] scale(%w) {batch_stats = true} : (tensor<8x16x14x14xf32>, tensor<8x16x14x14xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>) -> (tensor<8x16x14x14xf32>, tensor<16xf32>, tensor<16xf32>)
+  %dx2, %dw2, %db2 = norm.normalize_grad %dy2, %x2 over [0, 2, 3] mean(%m) rstd(%r) params [1] scale(%w) {batch_stats = true} : (tensor<8x16x16x16xf32>, tensor<8x16x16x16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>) -> (tensor<8x16x16x16xf32>, tensor<16xf32>, tensor<16xf32>)
+  return %dx, %dx2 : tensor<8x16x14x14xf32>, tensor<8x16x16x16xf32>
 }
