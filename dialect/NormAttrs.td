@@ -138,7 +138,11 @@ def Norm_CpuScheduleAttr : Norm_Attr<"CpuSchedule", "cpu_schedule"> {
     `prefetch_output` (elided when 0; needs `nontemporal = false`) is how
     many elements ahead of its stores the output pass prefetches the output
     for writing, so that the read-for-ownership of each output line is under
-    way before the store that needs it.
+    way before the store that needs it. `merged_moments` (rows kernel;
+    elided when false) computes the mean and variance of each `block` of a
+    slab in two passes over the block, which is then in L1, and merges the
+    blocks' (count, mean, M2) with Chan's formula in f64: the statistics
+    read the slab once instead of twice, for slabs larger than L2.
 
     ```mlir
     #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4,
@@ -154,7 +158,8 @@ def Norm_CpuScheduleAttr : Norm_Attr<"CpuSchedule", "cpu_schedule"> {
     "bool":$nontemporal,
     DefaultValuedParameter<"int64_t", "0">:$prefetch,
     DefaultValuedParameter<"bool", "false">:$even_odd,
-    DefaultValuedParameter<"int64_t", "0">:$prefetch_output);
+    DefaultValuedParameter<"int64_t", "0">:$prefetch_output,
+    DefaultValuedParameter<"bool", "false">:$merged_moments);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

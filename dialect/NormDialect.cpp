@@ -102,10 +102,12 @@ LogicalResult RunningAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
-LogicalResult CpuScheduleAttr::verify(
-    function_ref<InFlightDiagnostic()> emitError, CpuKernel kernel,
-    int64_t vectorWidth, int64_t unroll, int64_t rowChunks, int64_t block,
-    bool nontemporal, int64_t prefetch, bool evenOdd, int64_t prefetchOutput) {
+LogicalResult
+CpuScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                        CpuKernel kernel, int64_t vectorWidth, int64_t unroll,
+                        int64_t rowChunks, int64_t block, bool nontemporal,
+                        int64_t prefetch, bool evenOdd, int64_t prefetchOutput,
+                        bool mergedMoments) {
   if (vectorWidth < 1 || vectorWidth > 64 || !llvm::isPowerOf2_64(vectorWidth))
     return emitError() << "vector_width must be a power of two in [1, 64], got "
                        << vectorWidth;
@@ -123,6 +125,10 @@ LogicalResult CpuScheduleAttr::verify(
   // Streaming stores take no ownership of the output lines.
   if (prefetchOutput > 0 && nontemporal)
     return emitError() << "prefetch_output needs nontemporal = false";
+  // channels_last merges its row chunks' moments already; the flag is the
+  // rows kernel's.
+  if (mergedMoments && kernel != CpuKernel::rows)
+    return emitError() << "merged_moments needs the rows kernel";
   // channels_last keeps per-channel scratch in the lanes' order, which
   // needs every row split into the same vectors: streaming stores would
   // start the output's at y's alignment.

@@ -54,6 +54,67 @@ std::pair<Value, Value> slabMoments(KernelEmitter &k, Value base) {
   return {mean, arith::TruncFOp::create(b, loc, b.getF32Type(), var64)};
 }
 
+/// The statistics of one slab from its blocks (merged_moments): each block's
+/// mean, then its squared deviations while it is in L1, merged with Chan's
+/// formula in f64 (count n, mean, sum of squared deviations M2):
+///   n' = n + nb, mean' = mean + d nb / n', M2' = M2 + M2b + d^2 n nb / n'
+/// with d = meanb - mean. The slab is read once, not once per sum.
+std::pair<Value, Value> mergedSlabMoments(KernelEmitter &k, Value base) {
+  OpBuilder &b = k.b;
+  Location loc = k.loc;
+  const KernelView &v = k.plan.view;
+  Type f64 = b.getF64Type();
+  int64_t block = std::min(k.schedule.getBlock(), v.inner);
+  auto add = [&](Value x, Value y) -> Value {
+    return arith::AddFOp::create(b, loc, x, y);
+  };
+  auto mul = [&](Value x, Value y) -> Value {
+    return arith::MulFOp::create(b, loc, x, y);
+  };
+  Value zero = floatConstant(b, loc, f64, 0.0);
+  auto spans = scf::ForOp::create(b, loc, k.index(0), k.index(v.rows),
+                                  k.index(1), ValueRange{zero, zero, zero});
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(spans.getBody());
+  Value spanBase = k.add(base, k.mul(spans.getInductionVar(), v.mid * v.inner));
+  auto blocks = scf::ForOp::create(b, loc, k.index(0), k.index(v.inner),
+                                   k.index(block), spans.getRegionIterArgs());
+  b.setInsertionPointToStart(blocks.getBody());
+  Value at = blocks.getInductionVar();
+  ValueRange carried = blocks.getRegionIterArgs();
+  Value n = carried[0], mean = carried[1], m2 = carried[2];
+  Value len = k.min(k.index(block),
+                    arith::SubIOp::create(b, loc, k.index(v.inner), at));
+  Value blockBase = k.add(spanBase, at);
+  Value nb = arith::SIToFPOp::create(
+      b, loc, f64, arith::IndexCastOp::create(b, loc, b.getI64Type(), len));
+  Value sum = k.sumSpan(blockBase, len, [&](Value acc, Value x) {
+    return arith::AddFOp::create(b, loc, acc, x).getResult();
+  });
+  Value meanB = arith::DivFOp::create(
+      b, loc, arith::ExtFOp::create(b, loc, f64, sum), nb);
+  Value center = arith::TruncFOp::create(b, loc, b.getF32Type(), meanB);
+  Value squares = k.sumSpan(blockBase, len, [&](Value acc, Value x) {
+    Value d = arith::SubFOp::create(b, loc, x, k.splatLike(center, x));
+    return math::FmaOp::create(b, loc, d, d, acc).getResult();
+  });
+  Value total = add(n, nb);
+  Value d = arith::SubFOp::create(b, loc, meanB, mean);
+  Value share = arith::DivFOp::create(b, loc, nb, total);
+  Value nextMean = add(mean, mul(d, share));
+  Value nextM2 = add(add(m2, arith::ExtFOp::create(b, loc, f64, squares)),
+                     mul(mul(d, d), mul(n, share)));
+  scf::YieldOp::create(b, loc, ValueRange{total, nextMean, nextM2});
+  b.setInsertionPointAfter(blocks);
+  scf::YieldOp::create(b, loc, blocks.getResults());
+  b.setInsertionPointAfter(spans);
+  Value var64 =
+      arith::DivFOp::create(b, loc, spans.getResult(2),
+                            floatConstant(b, loc, f64, double(v.count())));
+  return {arith::TruncFOp::create(b, loc, b.getF32Type(), spans.getResult(1)),
+          arith::TruncFOp::create(b, loc, b.getF32Type(), var64)};
+}
+
 /// y = ((x - mean) * rstd) * scale + bias with parameters along the span.
 void outputPerElementParams(KernelEmitter &k, Value spanBase, Value paramBase,
                             Value mean, Value rstd) {
@@ -179,7 +240,9 @@ static void emitStatistic(KernelEmitter &k, Value g) {
   Value slabBase = k.mul(k.add(k.mul(o, v.rows * v.mid), m), v.inner);
   Value mean, var;
   if (k.plan.computeStats) {
-    std::tie(mean, var) = slabMoments(k, slabBase);
+    std::tie(mean, var) = k.plan.spec.center && k.schedule.getMergedMoments()
+                              ? mergedSlabMoments(k, slabBase)
+                              : slabMoments(k, slabBase);
     k.storeF32(mean, k.buf.meanOut, g);
     k.storeF32(var, k.buf.varOut, g);
     if (k.plan.statsOnly)

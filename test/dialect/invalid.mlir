@@ -829,3 +829,11 @@ func.func @cpu_schedule_even_odd_channels_last_streaming(%x: tensor<4x8xbf16>) -
   %y = norm.normalize %x over [0] {norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 8, unroll = 4, row_chunks = 1, block = 64, nontemporal = true, even_odd = true>} : (tensor<4x8xbf16>) -> tensor<4x8xbf16>
   return %y : tensor<4x8xbf16>
 }
+
+// -----
+
+func.func @cpu_schedule_merged_moments_channels_last(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{merged_moments needs the rows kernel}}
+  %y = norm.normalize %x over [0] {norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 8, unroll = 4, row_chunks = 1, block = 64, nontemporal = false, merged_moments = true>} : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}

@@ -131,6 +131,37 @@ func.func @prefetch_output_channels_last(%x: tensor<2x4x4x16xf32>, %m: tensor<16
 
 // -----
 
+// merged_moments: blocks of 32 of each row; per block the mean (sum / nb),
+// its squared deviations, then Chan's merge of (n, mean, M2) in f64; the
+// variance is M2 / 100 after the last block.
+// CHECK-LABEL: func.func @merged_moments
+// CHECK: scf.for {{.*}} step %c32{{.*}} iter_args(%[[N:.*]] = %{{.*}}, %[[MEAN:.*]] = %{{.*}}, %[[M2:.*]] = %{{.*}}) -> (f64, f64, f64)
+// CHECK: %[[NB:.*]] = arith.sitofp %{{.*}} : i64 to f64
+// CHECK: vector.reduction <add>
+// CHECK: %[[SUM:.*]] = arith.extf %{{.*}} : f32 to f64
+// CHECK: %[[MEANB:.*]] = arith.divf %[[SUM]], %[[NB]] : f64
+// CHECK: math.fma
+// CHECK: %[[TOTAL:.*]] = arith.addf %[[N]], %[[NB]] : f64
+// CHECK: %[[D:.*]] = arith.subf %[[MEANB]], %[[MEAN]] : f64
+// CHECK: %[[SHARE:.*]] = arith.divf %[[NB]], %[[TOTAL]] : f64
+// CHECK: %[[STEP:.*]] = arith.mulf %[[D]], %[[SHARE]] : f64
+// CHECK: %[[NEXTMEAN:.*]] = arith.addf %[[MEAN]], %[[STEP]] : f64
+// CHECK: %[[M2B:.*]] = arith.extf %{{.*}} : f32 to f64
+// CHECK: %[[PART:.*]] = arith.addf %[[M2]], %[[M2B]] : f64
+// CHECK: %[[D2:.*]] = arith.mulf %[[D]], %[[D]] : f64
+// CHECK: %[[W:.*]] = arith.mulf %[[N]], %[[SHARE]] : f64
+// CHECK: %[[CROSS:.*]] = arith.mulf %[[D2]], %[[W]] : f64
+// CHECK: %[[NEXTM2:.*]] = arith.addf %[[PART]], %[[CROSS]] : f64
+// CHECK: scf.yield %[[TOTAL]], %[[NEXTMEAN]], %[[NEXTM2]] : f64, f64, f64
+// CHECK: %[[COUNT:.*]] = arith.constant 1.000000e+02 : f64
+// CHECK: arith.divf %{{.*}}#2, %[[COUNT]] : f64
+func.func @merged_moments(%x: tensor<4x100xf32>) -> tensor<4x100xf32> {
+  %y = norm.normalize %x over [1] {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 2, block = 32, nontemporal = false, merged_moments = true>} : (tensor<4x100xf32>) -> tensor<4x100xf32>
+  return %y : tensor<4x100xf32>
+}
+
+// -----
+
 // Ops without a schedule are left to convert-norm-to-linalg.
 // CHECK-LABEL: func.func @unscheduled
 // CHECK: norm.normalize

@@ -191,3 +191,22 @@ func.func @batch_norm_backward_nchw_short_spans(%dy: tensor<8x16x14x14xf32>, %x:
   %dx2, %dw2, %db2 = norm.normalize_grad %dy2, %x2 over [0, 2, 3] mean(%m) rstd(%r) params [1] scale(%w) {batch_stats = true} : (tensor<8x16x16x16xf32>, tensor<8x16x16x16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>) -> (tensor<8x16x16x16xf32>, tensor<16xf32>, tensor<16xf32>)
   return %dx, %dx2 : tensor<8x16x14x14xf32>, tensor<8x16x16x16xf32>
 }
+
+// Statistics over slabs larger than 1 MiB (half an L2) merge the moments of
+// L1-sized blocks, so that the slab is read once for them: NCHW BatchNorm
+// training over 2 MiB per channel (the moments and the apply alike); not
+// without centering (RMSNorm: one sum), nor for the 512-byte channels of
+// @batch_norm_train_nchw above (its whole attribute is checked).
+// HUGE-LLC-LABEL: func.func @batch_norm_train_nchw_2_mib_channels
+// HUGE-LLC: norm.apply {{.*}}kernel = rows, {{.*}}, merged_moments = true>
+// HUGE-LLC-LABEL: func.func @rms_norm_2_mib_rows
+// HUGE-LLC-NOT: merged_moments
+// HUGE-LLC: return
+func.func @batch_norm_train_nchw_2_mib_channels(%x: tensor<8x4x256x256xf32>) -> tensor<8x4x256x256xf32> {
+  %y = norm.batch_norm %x {running = #norm.running<@bn4, momentum = 0.1>} : (tensor<8x4x256x256xf32>) -> tensor<8x4x256x256xf32>
+  return %y : tensor<8x4x256x256xf32>
+}
+func.func @rms_norm_2_mib_rows(%x: tensor<4x524288xf32>) -> tensor<4x524288xf32> {
+  %y = norm.rms_norm %x : (tensor<4x524288xf32>) -> tensor<4x524288xf32>
+  return %y : tensor<4x524288xf32>
+}

@@ -191,6 +191,33 @@ INSTANTIATE_TEST_SUITE_P(
                      true,
                      rows(8, 4, 1, 512, false),
                      1e4},
+        // Moments merged from blocks (Chan's formula): 512-element blocks
+        // and a tail block of 3 under a large mean; BatchNorm NCHW with
+        // blocks of 7 that split every span of 13 (7 + 6) and ride on a
+        // mean of 1e3; a block longer than the span; bf16 rows.
+        ScheduleCase{"ln_rows_merged_mean1e4",
+                     {2, 4099},
+                     {1},
+                     {1},
+                     true,
+                     rows(8, 4, 1, 512, false) + ", merged_moments = true",
+                     1e4},
+        ScheduleCase{"bn_nchw_rows_merged_mean1e3",
+                     {3, 5, 13, 1},
+                     {0, 2, 3},
+                     {1},
+                     true,
+                     rows(4, 2, 3, 7, false, 16) + ", merged_moments = true",
+                     1e3},
+        ScheduleCase{"bn_nchw_rows_merged_long_block",
+                     {4, 3, 9, 2},
+                     {0, 2, 3},
+                     {1},
+                     true,
+                     rows(4, 1, 2, 4096, true) + ", merged_moments = true"},
+        lnBf16("ln_bf16_rows_merged", {3, 203},
+               rows(16, 2, 3, 64, false) + ", merged_moments = true",
+               DType::BF16),
         // BatchNorm NCHW as rows: 3 spans of 13 per channel, params per
         // statistic.
         ScheduleCase{"bn_nchw_rows",
