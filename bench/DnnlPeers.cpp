@@ -300,8 +300,11 @@ void addBatchNorms(std::vector<Problem> &all, const memory::dims &nchw, Tag tag,
 
 std::vector<Problem> problems() {
   std::vector<Problem> all;
-  for (memory::dims shape :
-       {memory::dims{8192, 1024}, {4096, 4096}, {32768, 768}, {256, 65536}})
+  for (memory::dims shape : {memory::dims{8192, 1024},
+                             {4096, 4096},
+                             {32768, 768},
+                             {256, 65536},
+                             {65536, 2048}})
     all.push_back({"oneDNN/LayerNorm_" + shapeName(shape), Op::LayerNorm, shape,
                    Tag::ab, "LayerNorm_" + shapeName(shape)});
   all.push_back({"oneDNN/LayerNormNoAffine_8192x1024", Op::LayerNormNoAffine,
@@ -311,7 +314,8 @@ std::vector<Problem> problems() {
                  memory::dims{8192, 1024}, Tag::ab, "LayerNormBwd_8192x1024"});
   Tag blocked = blockedTag();
   std::string blockedName = blocked == Tag::nChw16c ? "nChw16c" : "nChw8c";
-  for (memory::dims nchw : {memory::dims{32, 64, 56, 56}, {64, 256, 14, 14}}) {
+  for (memory::dims nchw :
+       {memory::dims{32, 64, 56, 56}, {64, 256, 14, 14}, {128, 64, 112, 112}}) {
     addBatchNorms(all, nchw, Tag::nchw, "NCHW");
     addBatchNorms(all, nchw, Tag::nhwc, "NHWC");
     addBatchNorms(all, nchw, blocked, blockedName);

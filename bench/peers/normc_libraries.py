@@ -37,7 +37,8 @@ def graphs():
     """{case name: (graph key, Case, mode, backward)} in torch_peers' names
     (NHWC shapes named N,H,W,C)."""
     table = {}
-    for shape in [(8192, 1024), (4096, 4096), (32768, 768), (256, 65536)]:
+    for shape in [(8192, 1024), (4096, 4096), (32768, 768), (256, 65536),
+                  (65536, 2048)]:
         key = "ln_" + shape_name(shape)
         table["LayerNorm_" + shape_name(shape)] = (key, ("ln", shape, {}),
                                                    "train", False)
@@ -47,7 +48,7 @@ def graphs():
                                                         {}), "train", True)
     table["AddRMSNorm_8192x4096"] = ("add_rms_8192x4096", (
         "rms", (8192, 4096), {"residual": True}), "train", False)
-    for n, c, hw in [(32, 64, 56), (64, 256, 14)]:
+    for n, c, hw in [(32, 64, 56), (64, 256, 14), (128, 64, 112)]:
         for nhwc in (False, True):
             shape = (n, hw, hw, c) if nhwc else (n, c, hw, hw)
             suffix = ("NHWC_" if nhwc else "NCHW_") + shape_name(shape)

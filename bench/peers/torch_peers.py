@@ -322,9 +322,11 @@ def cases():
         all_cases.append(("LayerNorm_" + shape_name(shape),
                           layer_norm_fwd(shape)))
         all_cases.append(("RMSNorm_" + shape_name(shape), rms_norm_fwd(shape)))
+    # Beyond the last-level cache, as in NormBench.
+    all_cases.append(("LayerNorm_65536x2048", layer_norm_fwd((65536, 2048))))
     all_cases.append(("LayerNormNoAffine_8192x1024",
                       layer_norm_fwd((8192, 1024), affine=False)))
-    for n, c, hw in [(32, 64, 56), (64, 256, 14)]:
+    for n, c, hw in [(32, 64, 56), (64, 256, 14), (128, 64, 112)]:
         for cl in (False, True):
             suffix = ("NHWC_" + shape_name((n, hw, hw, c)) if cl
                       else "NCHW_" + shape_name((n, c, hw, hw)))

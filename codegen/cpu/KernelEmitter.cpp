@@ -390,7 +390,8 @@ Value KernelEmitter::horizontalSum(Value vec) {
 }
 
 Value KernelEmitter::sumSpan(Value base, Value len,
-                             function_ref<Value(Value, Value)> accumulate) {
+                             function_ref<Value(Value, Value)> accumulate,
+                             Value prefetchDelta) {
   int64_t width = schedule.getVectorWidth();
   int64_t unroll = schedule.getUnroll();
   int64_t step = width * unroll;
@@ -407,6 +408,7 @@ Value KernelEmitter::sumSpan(Value base, Value len,
         b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
         SmallVector<Value> next;
         for (int64_t u = 0; u < unroll; ++u) {
+          prefetchInputs(add(i, index(u * width)), prefetchDelta);
           Value v = loadInputForSum(add(i, index(u * width)), width);
           next.push_back(accumulate(accs[u], v));
         }

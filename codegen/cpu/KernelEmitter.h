@@ -176,8 +176,11 @@ public:
   /// The f32 sum over i in [base, base + len) that `accumulate(acc, x)`
   /// adds x's term to (x: loadInputForSum(i)), with `unroll` independent
   /// vector accumulators, then single vectors, then the tail (foldTail).
+  /// With `prefetchDelta` (prefetchDelta's), each unrolled step also
+  /// prefetches the inputs that far ahead.
   Value sumSpan(Value base, Value len,
-                function_ref<Value(Value, Value)> accumulate);
+                function_ref<Value(Value, Value)> accumulate,
+                Value prefetchDelta = {});
   /// The same over `count` consecutive spans of `len` at stride `stride`,
   /// summed in f32 blocks of the schedule's `block` elements and in f64
   /// across blocks and spans.

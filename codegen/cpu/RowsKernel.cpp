@@ -88,9 +88,13 @@ std::pair<Value, Value> mergedSlabMoments(KernelEmitter &k, Value base) {
   Value blockBase = k.add(spanBase, at);
   Value nb = arith::SIToFPOp::create(
       b, loc, f64, arith::IndexCastOp::create(b, loc, b.getI64Type(), len));
-  Value sum = k.sumSpan(blockBase, len, [&](Value acc, Value x) {
-    return arith::AddFOp::create(b, loc, acc, x).getResult();
-  });
+  // The slab does not stay in cache: its first pass prefetches ahead.
+  Value sum = k.sumSpan(
+      blockBase, len,
+      [&](Value acc, Value x) {
+        return arith::AddFOp::create(b, loc, acc, x).getResult();
+      },
+      k.prefetchDelta(blockBase, block));
   Value meanB = arith::DivFOp::create(
       b, loc, arith::ExtFOp::create(b, loc, f64, sum), nb);
   Value center = arith::TruncFOp::create(b, loc, b.getF32Type(), meanB);

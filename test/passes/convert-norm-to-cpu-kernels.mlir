@@ -131,12 +131,15 @@ func.func @prefetch_output_channels_last(%x: tensor<2x4x4x16xf32>, %m: tensor<16
 
 // -----
 
-// merged_moments: blocks of 32 of each row; per block the mean (sum / nb),
+// merged_moments: blocks of 32 of each row; per block the mean (sum / nb;
+// that first pass prefetches ahead, the slab being larger than L2 where the
+// cost model picks this),
 // its squared deviations, then Chan's merge of (n, mean, M2) in f64; the
 // variance is M2 / 100 after the last block.
 // CHECK-LABEL: func.func @merged_moments
 // CHECK: scf.for {{.*}} step %c32{{.*}} iter_args(%[[N:.*]] = %{{.*}}, %[[MEAN:.*]] = %{{.*}}, %[[M2:.*]] = %{{.*}}) -> (f64, f64, f64)
 // CHECK: %[[NB:.*]] = arith.sitofp %{{.*}} : i64 to f64
+// CHECK: memref.prefetch %{{.*}}, read
 // CHECK: vector.reduction <add>
 // CHECK: %[[SUM:.*]] = arith.extf %{{.*}} : f32 to f64
 // CHECK: %[[MEANB:.*]] = arith.divf %[[SUM]], %[[NB]] : f64
@@ -156,7 +159,7 @@ func.func @prefetch_output_channels_last(%x: tensor<2x4x4x16xf32>, %m: tensor<16
 // CHECK: %[[COUNT:.*]] = arith.constant 1.000000e+02 : f64
 // CHECK: arith.divf %{{.*}}#2, %[[COUNT]] : f64
 func.func @merged_moments(%x: tensor<4x100xf32>) -> tensor<4x100xf32> {
-  %y = norm.normalize %x over [1] {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 2, block = 32, nontemporal = false, merged_moments = true>} : (tensor<4x100xf32>) -> tensor<4x100xf32>
+  %y = norm.normalize %x over [1] {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 2, block = 32, nontemporal = false, prefetch = 64, merged_moments = true>} : (tensor<4x100xf32>) -> tensor<4x100xf32>
   return %y : tensor<4x100xf32>
 }
 

@@ -193,12 +193,13 @@ func.func @batch_norm_backward_nchw_short_spans(%dy: tensor<8x16x14x14xf32>, %x:
 }
 
 // Statistics over slabs larger than 1 MiB (half an L2) merge the moments of
-// L1-sized blocks, so that the slab is read once for them: NCHW BatchNorm
+// L1-sized blocks, so that the slab is read once for them, and prefetch 4
+// KiB ahead within their spans: NCHW BatchNorm
 // training over 2 MiB per channel (the moments and the apply alike); not
 // without centering (RMSNorm: one sum), nor for the 512-byte channels of
 // @batch_norm_train_nchw above (its whole attribute is checked).
 // HUGE-LLC-LABEL: func.func @batch_norm_train_nchw_2_mib_channels
-// HUGE-LLC: norm.apply {{.*}}kernel = rows, {{.*}}, merged_moments = true>
+// HUGE-LLC: norm.apply {{.*}}kernel = rows, {{.*}}, prefetch = 1024, prefetch_output = 256, merged_moments = true>
 // HUGE-LLC-LABEL: func.func @rms_norm_2_mib_rows
 // HUGE-LLC-NOT: merged_moments
 // HUGE-LLC: return
