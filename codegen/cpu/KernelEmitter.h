@@ -176,8 +176,8 @@ public:
   /// The f32 sum over i in [base, base + len) that `accumulate(acc, x)`
   /// adds x's term to (x: loadInputForSum(i)), with `unroll` independent
   /// vector accumulators, then single vectors, then the tail (foldTail).
-  /// With `prefetchDelta` (prefetchDelta's), each unrolled step also
-  /// prefetches the inputs that far ahead.
+  /// With a `prefetchDelta` (as prefetchDelta returns), each unrolled step
+  /// also prefetches the inputs that many elements ahead.
   Value sumSpan(Value base, Value len,
                 function_ref<Value(Value, Value)> accumulate,
                 Value prefetchDelta = {});

@@ -252,10 +252,10 @@ static int64_t prefetchDistance(const KernelView &v, int64_t elementBytes,
 /// BatchNorm [32, 64, 56, 56] 1.10x / 1.07x / 0.94x: lines fetched further
 /// ahead leave L1 before their stores). Not in the rows kernel for slabs of
 /// one contiguous run longer than 4 KiB in tensors under 32 MiB: those
-/// already ran at the rate
-/// of their cache level (InstanceNorm [16, 64, 64, 64] 0.97x f32 and
-/// 0.89-0.95x bf16, GroupNorm NCHW 0.97x f32 and 0.86-0.90x bf16), while
-/// 4 KiB ones gained (InstanceNorm [64, 64, 32, 32] f32 1.12x).
+/// already ran at the rate of their cache level (InstanceNorm [16, 64, 64,
+/// 64] 0.97x f32 and 0.89-0.95x bf16, GroupNorm NCHW 0.97x f32 and 0.86-
+/// 0.90x bf16), while 4 KiB ones gained (InstanceNorm [64, 64, 32, 32] f32
+/// 1.12x).
 static int64_t outputPrefetchDistance(const KernelPlan &plan, CpuKernel kernel,
                                       bool streaming, int64_t elementBytes) {
   constexpr int64_t aheadBytes = 1 << 10;
@@ -347,10 +347,10 @@ CpuScheduleAttr mlir::norm::chooseCpuSchedule(MLIRContext *ctx,
     // slabs prefetch, is a slab away (BatchNorm above, 1 / 2 threads: 4 KiB
     // 1.10x / 1.08x, 16 KiB 1.05x, none 1.08x / 1.07x, the next channel's
     // span 0.88x).
-    constexpr int64_t l2Half = 1 << 20;
+    constexpr int64_t l2Half = 1 << 20, inSpanAheadBytes = 4 << 10;
     bool mergedMoments = plan.computeStats && plan.spec.center &&
                          v.count() * elementBytes > l2Half;
-    int64_t prefetch = mergedMoments ? 4096 / elementBytes
+    int64_t prefetch = mergedMoments ? inSpanAheadBytes / elementBytes
                        : memoryOrder
                            ? prefetchBytes / elementBytes
                            : prefetchDistance(v, elementBytes, prefetchBytes);
