@@ -107,6 +107,8 @@ mlir::norm::lowerGraphForMode(ModuleOp graph, StringRef mode,
   schedule.threads = compile.target.threads;
   schedule.llcBytes = compile.target.llcBytes;
   schedule.nativeBf16 = hasNativeBf16(**tm);
+  schedule.prefetchBytes = compile.target.prefetchBytes;
+  schedule.cpu = (*tm)->getTargetCPU().str();
   OwningOpRef<ModuleOp> module(cast<ModuleOp>(graph->clone()));
   recordStates(*module, manifest);
   SmallVector<func::FuncOp> entries;

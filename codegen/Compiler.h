@@ -41,6 +41,9 @@ struct CpuTarget {
   int64_t threads = 0;
   /// Bytes of last-level cache (0: the host's).
   int64_t llcBytes = 0;
+  /// Bytes ahead that the streaming passes prefetch their inputs (-1: the
+  /// cost model's choice for the CPU).
+  int64_t prefetchBytes = -1;
 };
 
 struct CompileOptions {

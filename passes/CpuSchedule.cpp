@@ -9,6 +9,7 @@
 #include "passes/Passes.h"
 
 #include "codegen/cpu/KernelPlan.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <thread>
 
@@ -59,6 +60,9 @@ struct NormCpuSchedulePass
                     : std::max<int64_t>(1, std::thread::hardware_concurrency());
     target.llcBytes = llcBytes > 0 ? int64_t(llcBytes) : lastLevelCacheBytes();
     target.nativeBf16 = nativeBf16;
+    target.prefetchBytes = prefetchBytes;
+    target.hardwarePrefetch = hardwarePrefetchSuffices(
+        cpu.empty() ? llvm::sys::getHostCPUName() : StringRef(cpu));
     getOperation()->walk([&](Operation *op) {
       if (auto normalize = dyn_cast<NormalizeOp>(op)) {
         if (normalize.getRunningAttr())

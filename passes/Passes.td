@@ -169,6 +169,11 @@ def NormCpuSchedulePass : Pass<"norm-cpu-schedule", "::mlir::ModuleOp"> {
            "Threads the kernels are sized for (0: the host's)">,
     Option<"llcBytes", "llc-bytes", "int64_t", /*default=*/"0",
            "Bytes of last-level cache (0: the host's)">,
+    Option<"prefetchBytes", "prefetch-bytes", "int64_t", /*default=*/"-1",
+           "Bytes ahead that streaming passes prefetch their inputs (0: "
+           "none; -1: the cost model's choice for the CPU)">,
+    Option<"cpu", "cpu", "std::string", /*default=*/"\"\"",
+           "LLVM name of the CPU the kernels are for (empty: the host's)">,
     Option<"nativeBf16", "native-bf16", "bool", /*default=*/"false",
            "The target converts f32 to bf16 itself (AVX512-BF16); false: "
            "bf16 rows kernels use even_odd lanes">

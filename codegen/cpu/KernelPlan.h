@@ -95,7 +95,17 @@ struct CpuTargetInfo {
   int64_t threads = 1;     // hardware threads the kernels share
   int64_t llcBytes = 0;    // bytes of last-level cache
   bool nativeBf16 = false; // converts f32 to bf16 itself (AVX512-BF16)
+  /// Bytes ahead that every streaming pass prefetches (-1: the cost model
+  /// decides per kernel).
+  int64_t prefetchBytes = -1;
+  /// The hardware prefetchers keep up with a stream they can follow, and
+  /// software prefetches of it only cost (hardwarePrefetchSuffices).
+  bool hardwarePrefetch = false;
 };
+
+/// True for the LLVM CPUs whose hardware prefetchers outrun software
+/// prefetches on streams they can follow: Zen 4 and later.
+bool hardwarePrefetchSuffices(llvm::StringRef cpu);
 
 /// The cost model: the schedule of `plan` on `target`.
 CpuScheduleAttr chooseCpuSchedule(MLIRContext *ctx, const KernelPlan &plan,

@@ -1,7 +1,8 @@
-// RUN: norm-opt %s --norm-canonicalize-named --norm-specialize-mode=mode=train --norm-cpu-schedule="vector-width=8 threads=2" | FileCheck %s
-// RUN: norm-opt %s --norm-canonicalize-named --norm-specialize-mode=mode=train --norm-cpu-schedule="vector-width=8 threads=2 llc-bytes=8192" | FileCheck %s --check-prefix=SMALL-LLC
-// RUN: norm-opt %s --norm-canonicalize-named --norm-specialize-mode=mode=train --norm-cpu-schedule="vector-width=16 threads=2 native-bf16=true" | FileCheck %s --check-prefix=NATIVE
-// RUN: norm-opt %s --norm-canonicalize-named --norm-specialize-mode=mode=train --norm-cpu-schedule="vector-width=16 threads=2 llc-bytes=503316480" | FileCheck %s --check-prefix=HUGE-LLC
+// RUN: norm-opt %s --norm-canonicalize-named --norm-specialize-mode=mode=train --norm-cpu-schedule="cpu=x86-64 vector-width=8 threads=2" | FileCheck %s
+// RUN: norm-opt %s --norm-canonicalize-named --norm-specialize-mode=mode=train --norm-cpu-schedule="cpu=x86-64 vector-width=8 threads=2 llc-bytes=8192" | FileCheck %s --check-prefix=SMALL-LLC
+// RUN: norm-opt %s --norm-canonicalize-named --norm-specialize-mode=mode=train --norm-cpu-schedule="cpu=x86-64 vector-width=16 threads=2 native-bf16=true" | FileCheck %s --check-prefix=NATIVE
+// RUN: norm-opt %s --norm-canonicalize-named --norm-specialize-mode=mode=train --norm-cpu-schedule="cpu=x86-64 vector-width=16 threads=2 llc-bytes=503316480" | FileCheck %s --check-prefix=HUGE-LLC
+// RUN: norm-opt %s --norm-canonicalize-named --norm-specialize-mode=mode=train --norm-cpu-schedule="cpu=znver4 vector-width=16 threads=2 llc-bytes=33554432" | FileCheck %s --check-prefix=ZEN4
 
 norm.running_stats @bn : tensor<16xf32>
 norm.running_stats @bn4 : tensor<4xf32>
@@ -210,4 +211,33 @@ func.func @batch_norm_train_nchw_2_mib_channels(%x: tensor<8x4x256x256xf32>) -> 
 func.func @rms_norm_2_mib_rows(%x: tensor<4x524288xf32>) -> tensor<4x524288xf32> {
   %y = norm.rms_norm %x : (tensor<4x524288xf32>) -> tensor<4x524288xf32>
   return %y : tensor<4x524288xf32>
+}
+
+// Zen 4: the hardware prefetchers follow contiguous rows and every stream
+// past the last-level cache, so those passes do not prefetch in software;
+// strided spans within the cache still do (@batch_norm_train_nchw).
+// Channels-last outputs past the cache stream with row chunks too (the
+// second read of x comes from DRAM whatever the stores do); generic x86-64
+// keeps its 16 KiB prefetch there, and with the cache of HUGE-LLC the
+// tensor fits, so row chunks keep regular stores.
+// ZEN4-LABEL: func.func @layer_norm
+// ZEN4: norm.normalize {{.*}}<kernel = rows, vector_width = 16, unroll = 4, row_chunks = 16, block = 4096, nontemporal = false, prefetch_output = 256>
+// ZEN4-LABEL: func.func @batch_norm_train_nchw
+// ZEN4: norm.apply {{.*}}<kernel = rows, vector_width = 16, unroll = 4, row_chunks = 4, block = 4096, nontemporal = false, prefetch = 2048, prefetch_output = 256>
+// ZEN4-LABEL: func.func @batch_norm_nhwc_64_mib
+// ZEN4: norm.normalize {{.*}}<kernel = channels_last, vector_width = 16, unroll = 4, row_chunks = 8, block = 256, nontemporal = true>
+// HUGE-LLC-LABEL: func.func @batch_norm_nhwc_64_mib
+// HUGE-LLC: norm.normalize {{.*}}<kernel = channels_last, vector_width = 16, unroll = 4, row_chunks = 8, block = 256, nontemporal = false, prefetch = 4096, prefetch_output = 256>
+func.func @batch_norm_nhwc_64_mib(%x: tensor<64x64x64x64xf32>) -> tensor<64x64x64x64xf32> {
+  %y = norm.batch_norm %x {channel_axis = 3 : i64} : (tensor<64x64x64x64xf32>) -> tensor<64x64x64x64xf32>
+  return %y : tensor<64x64x64x64xf32>
+}
+
+// Inference (given statistics) reads x once: channels-last outputs stream
+// with row chunks too (8 KiB, half the 8 KiB cache or more).
+// SMALL-LLC-LABEL: func.func @batch_norm_nhwc_infer
+// SMALL-LLC: norm.apply {{.*}}<kernel = channels_last, vector_width = 8, unroll = 4, row_chunks = 2, block = 256, nontemporal = true, prefetch = 4096>
+func.func @batch_norm_nhwc_infer(%x: tensor<2x8x8x16xf32>, %m: tensor<16xf32>, %v: tensor<16xf32>) -> tensor<2x8x8x16xf32> {
+  %y = norm.apply %x over [0, 1, 2] mean(%m) var(%v) : (tensor<2x8x8x16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<2x8x8x16xf32>
+  return %y : tensor<2x8x8x16xf32>
 }

@@ -3,7 +3,8 @@
 //   normc GRAPH.mlir --target=cpu --mode=train|infer|both -o OUTDIR
 //   normc GRAPH.mlir --mode=train --emit=mlir|llvm|asm
 //   normc GRAPH.mlir --mcpu=znver5 [--mattr=-avx512f] [--cpu-threads=N]
-//         [--llc-bytes=N] -o OUTDIR      (cross-compile for another x86 CPU)
+//         [--llc-bytes=N] [--prefetch-bytes=N] -o OUTDIR
+//             (cross-compile for another x86 CPU)
 //
 // Writes OUTDIR/lib<name>.so (C-ABI entries normc_<function>_<mode>),
 // OUTDIR/<name>.h and OUTDIR/manifest.json. The directory appears whole or
@@ -72,6 +73,12 @@ static cl::opt<int64_t>
              cl::desc("Last-level cache of the CPU, in bytes (default: "
                       "the host's)"),
              cl::init(0));
+static cl::opt<int64_t> prefetchBytes(
+    "prefetch-bytes",
+    cl::desc("Bytes ahead that the kernels' streaming passes prefetch their "
+             "inputs, 0 for none (default: the cost model's choice for the "
+             "CPU)"),
+    cl::init(-1));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"),
                                   cl::Prefix, cl::init(3));
 
@@ -232,6 +239,7 @@ int main(int argc, char **argv) {
   options.target.features = cpuFeatures;
   options.target.threads = cpuThreads;
   options.target.llcBytes = llcBytes;
+  options.target.prefetchBytes = prefetchBytes;
   auto tm = norm::createCpuTargetMachine(options.target);
   if (!tm)
     return fail(llvm::toString(tm.takeError()));
