@@ -9,6 +9,7 @@
 #include "codegen/Compiler.h"
 
 #include "codegen/Pipelines.h"
+#include "codegen/StreamingStores.h"
 #include "dialect/NormOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -237,6 +238,9 @@ llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 mlir::norm::createCpuTargetMachine(const CpuTarget &target) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
+  // Inline assembly (StreamingStores.cpp) is assembled by the target's
+  // parser, in object files and in the JIT alike.
+  llvm::InitializeNativeTargetAsmParser();
   llvm::Triple triple(llvm::sys::getProcessTriple());
   if (llvm::Error err = checkCpuTarget(target, triple))
     return std::move(err);
@@ -330,6 +334,7 @@ mlir::norm::compileGraph(ModuleOp graph, const CompileOptions &options) {
   if (llvm::Error err = optimize(result.module.get()))
     return graph.emitError("LLVM optimization failed: ")
            << llvm::toString(std::move(err));
+  streamHalfPrecisionStores(*result.module, **tm);
   return result;
 }
 
