@@ -143,6 +143,10 @@ def Norm_CpuScheduleAttr : Norm_Attr<"CpuSchedule", "cpu_schedule"> {
     slab in two passes over the block, which is then in L1, and merges the
     blocks' (count, mean, M2) with Chan's formula in f64: the statistics
     read the slab once instead of twice, for slabs larger than L2.
+    `prefetch_stats` (rows kernel; elided when 0) is how many elements
+    ahead the last statistics pass over a slab, which reads it from cache,
+    prefetches the inputs: the next statistic's data, so that DRAM keeps
+    streaming while that pass and the output pass work from cache.
 
     ```mlir
     #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4,
@@ -159,7 +163,8 @@ def Norm_CpuScheduleAttr : Norm_Attr<"CpuSchedule", "cpu_schedule"> {
     DefaultValuedParameter<"int64_t", "0">:$prefetch,
     DefaultValuedParameter<"bool", "false">:$even_odd,
     DefaultValuedParameter<"int64_t", "0">:$prefetch_output,
-    DefaultValuedParameter<"bool", "false">:$merged_moments);
+    DefaultValuedParameter<"bool", "false">:$merged_moments,
+    DefaultValuedParameter<"int64_t", "0">:$prefetch_stats);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

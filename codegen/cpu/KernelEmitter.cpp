@@ -437,7 +437,8 @@ Value KernelEmitter::sumSpan(Value base, Value len,
 
 Value KernelEmitter::sumSlab(Value base, int64_t count, int64_t stride,
                              int64_t len,
-                             function_ref<Value(Value, Value)> accumulate) {
+                             function_ref<Value(Value, Value)> accumulate,
+                             int64_t prefetchDistance) {
   int64_t block = std::min(schedule.getBlock(), len);
   Value zero = floatConstant(b, loc, b.getF64Type(), 0.0);
   auto spans = scf::ForOp::create(
@@ -454,7 +455,12 @@ Value KernelEmitter::sumSlab(Value base, int64_t count, int64_t stride,
                                   nb2.getInsertionPoint());
               Value blockLen = min(
                   index(block), arith::SubIOp::create(b, loc, index(len), at));
-              Value part = sumSpan(add(spanBase, at), blockLen, accumulate);
+              Value blockBase = add(spanBase, at);
+              Value part = sumSpan(
+                  blockBase, blockLen, accumulate,
+                  prefetchDistance
+                      ? this->prefetchDelta(blockBase, block, prefetchDistance)
+                      : Value());
               Value wide = arith::ExtFOp::create(b, loc, b.getF64Type(), part);
               scf::YieldOp::create(
                   b, loc,

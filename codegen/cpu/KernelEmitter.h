@@ -183,9 +183,11 @@ public:
                 Value prefetchDelta = {});
   /// The same over `count` consecutive spans of `len` at stride `stride`,
   /// summed in f32 blocks of the schedule's `block` elements and in f64
-  /// across blocks and spans.
+  /// across blocks and spans; with a `prefetchDistance`, prefetching the
+  /// inputs that many elements ahead of every vector.
   Value sumSlab(Value base, int64_t count, int64_t stride, int64_t len,
-                function_ref<Value(Value, Value)> accumulate);
+                function_ref<Value(Value, Value)> accumulate,
+                int64_t prefetchDistance = 0);
 
   /// rstd = 1 / sqrt(var + epsilon), f32 scalar.
   Value rstdOf(Value var);

@@ -306,6 +306,50 @@ static int64_t prefetchBytesFor(const CpuTargetInfo &target,
   return target.hardwarePrefetch && hardwareStream ? 0 : 16 << 10;
 }
 
+/// How far ahead within the span the passes of merged moments prefetch
+/// (the moments' first pass and the output pass, which reads the slab back
+/// from the last-level cache; the squared deviations prefetch the next
+/// block themselves). Within the span: the next statistic's data, which
+/// the other slabs prefetch, is a slab away. NCHW BatchNorm training
+/// [128, 64, 112, 112], 1 / 2 threads: on the AVX-512 Xeon, before the
+/// squared deviations prefetched, 4 KiB 1.10x / 1.08x over none, 16 KiB
+/// 1.05x, the next channel's span 0.88x; on Zen 5, after, 16 KiB over none
+/// f32 1.12x / 1.04x, bf16 1.32x / 1.17x (4 KiB 1.05x / 1.03x and 1.18x /
+/// 1.15x, 32 KiB no better than 16).
+static int64_t mergedAheadBytes(const CpuTargetInfo &target) {
+  if (target.prefetchBytes >= 0)
+    return std::min<int64_t>(target.prefetchBytes, 16 << 10);
+  return target.hardwarePrefetch ? 16 << 10 : 4 << 10;
+}
+
+/// How far ahead the squared-deviation pass of a slab prefetches (0: not
+/// at all), in elements: the next whole statistics that cover 16 KiB. That
+/// pass reads the slab from cache and, with the output pass after it, left
+/// DRAM idle until the next statistic's first pass asked for its data: the
+/// hardware prefetchers only follow the loads that miss. On CPUs whose
+/// output pass does not prefetch contiguous slabs
+/// (hardwarePrefetchSuffices), for slabs of 64 KiB or less. A/B on Zen 5,
+/// medians of 5 interleaved rounds, 1 / 2 threads: LayerNorm f32 [8192,
+/// 1024] 1.15x / 1.21x, [4096, 4096] 1.15x / 1.16x, [32768, 768] 1.35x /
+/// 1.17x, [65536, 2048] 1.35x / 1.18x; bf16 1.14x / 1.01x, 1.98x / 1.94x,
+/// 1.68x / 1.04x, 1.87x / 1.26x; InstanceNorm [16, 64, 64, 64] 1.35x /
+/// 1.12x f32, 1.37x / 1.08x bf16; GroupNorm NCHW bf16 1.54x / 1.11x, f32
+/// 1.05x / 0.97x; NCHW BatchNorm [64, 256, 14, 14] 1.00-1.26x. One row
+/// ahead instead of 16 KiB: bf16 LayerNorm [32768, 768] 0.95x, [8192, 1024]
+/// 1.43x (1.70x). Slabs of 128 KiB and more lost (LayerNorm [256, 65536]
+/// f32 0.88x on both, NCHW BatchNorm [32, 64, 56, 56] bf16 0.86-0.92x).
+static int64_t statsPrefetchDistance(const KernelPlan &plan,
+                                     const CpuTargetInfo &target,
+                                     bool mergedMoments, int64_t elementBytes) {
+  constexpr int64_t maxSlabBytes = 64 << 10;
+  const KernelView &v = plan.view;
+  if (!plan.computeStats || !plan.spec.center || mergedMoments ||
+      !target.hardwarePrefetch || target.prefetchBytes == 0 ||
+      v.count() * elementBytes > maxSlabBytes)
+    return 0;
+  return prefetchDistance(v, elementBytes, /*aheadBytes=*/16 << 10);
+}
+
 CpuScheduleAttr mlir::norm::chooseCpuSchedule(MLIRContext *ctx,
                                               const KernelPlan &plan,
                                               const CpuTargetInfo &target) {
@@ -367,19 +411,14 @@ CpuScheduleAttr mlir::norm::chooseCpuSchedule(MLIRContext *ctx,
     // and the squared-deviation pass: their moments are merged from blocks
     // that stay in L1, so that the statistics read them once (NCHW
     // BatchNorm training [128, 64, 112, 112] f32, 6.3 MiB per channel).
-    // Their passes (the moments' first one prefetches too) prefetch 4 KiB
-    // ahead within the span: the next statistic's data, which the other
-    // slabs prefetch, is a slab away (BatchNorm above, 1 / 2 threads: 4 KiB
-    // 1.10x / 1.08x, 16 KiB 1.05x, none 1.08x / 1.07x, the next channel's
-    // span 0.88x).
-    constexpr int64_t l2Half = 1 << 20, inSpanAheadBytes = 4 << 10;
+    constexpr int64_t l2Half = 1 << 20;
     bool mergedMoments = plan.computeStats && plan.spec.center &&
                          v.count() * elementBytes > l2Half;
     bool contiguousSlabs = v.mid == 1 || v.rows == 1;
     int64_t prefetchBytes =
         prefetchBytesFor(target, contiguousSlabs || pastCache);
-    int64_t prefetch = prefetchBytes == 0 ? 0
-                       : mergedMoments    ? inSpanAheadBytes / elementBytes
+    int64_t prefetch = mergedMoments ? mergedAheadBytes(target) / elementBytes
+                       : prefetchBytes == 0 ? 0
                        : memoryOrder
                            ? prefetchBytes / elementBytes
                            : prefetchDistance(v, elementBytes, prefetchBytes);
@@ -389,7 +428,8 @@ CpuScheduleAttr mlir::norm::chooseCpuSchedule(MLIRContext *ctx,
         /*block=*/4096, streamSpans, prefetch, evenOdd,
         outputPrefetchDistance(plan, CpuKernel::rows, streamSpans,
                                elementBytes),
-        /*merged_moments=*/mergedMoments);
+        /*merged_moments=*/mergedMoments,
+        statsPrefetchDistance(plan, target, mergedMoments, elementBytes));
   }
   // Channels innermost: vectors across channels. With enough outer indices
   // to share evenly between the threads, one row chunk: each o's phases
@@ -431,5 +471,5 @@ CpuScheduleAttr mlir::norm::chooseCpuSchedule(MLIRContext *ctx,
       /*block=*/256, streaming, prefetchBytes / elementBytes, evenOdd,
       outputPrefetchDistance(plan, CpuKernel::channels_last, streaming,
                              elementBytes),
-      /*merged_moments=*/false);
+      /*merged_moments=*/false, /*prefetch_stats=*/0);
 }

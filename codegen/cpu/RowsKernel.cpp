@@ -43,13 +43,17 @@ std::pair<Value, Value> slabMoments(KernelEmitter &k, Value base) {
   }
   bool center = k.plan.spec.center;
   // acc + d * d as one FMA (one rounding, one instruction fewer per vector).
-  Value squares =
-      k.sumSlab(base, v.rows, stride, v.inner, [&](Value acc, Value x) {
+  // With centering this second pass reads the slab from cache and may
+  // prefetch the next statistic's data (prefetch_stats).
+  Value squares = k.sumSlab(
+      base, v.rows, stride, v.inner,
+      [&](Value acc, Value x) {
         Value d = x;
         if (center)
           d = arith::SubFOp::create(b, loc, x, k.splatLike(mean, x));
         return math::FmaOp::create(b, loc, d, d, acc).getResult();
-      });
+      },
+      k.schedule.getPrefetchStats());
   Value var64 = arith::MulFOp::create(b, loc, squares, inverseCount);
   return {mean, arith::TruncFOp::create(b, loc, b.getF32Type(), var64)};
 }
@@ -98,10 +102,16 @@ std::pair<Value, Value> mergedSlabMoments(KernelEmitter &k, Value base) {
   Value meanB = arith::DivFOp::create(
       b, loc, arith::ExtFOp::create(b, loc, f64, sum), nb);
   Value center = arith::TruncFOp::create(b, loc, b.getF32Type(), meanB);
-  Value squares = k.sumSpan(blockBase, len, [&](Value acc, Value x) {
-    Value d = arith::SubFOp::create(b, loc, x, k.splatLike(center, x));
-    return math::FmaOp::create(b, loc, d, d, acc).getResult();
-  });
+  // The squared deviations come from L1 and no load of theirs misses: they
+  // prefetch the next block, one line per vector, so that DRAM keeps
+  // streaming while they run (it idled through every block's second pass).
+  Value squares = k.sumSpan(
+      blockBase, len,
+      [&](Value acc, Value x) {
+        Value d = arith::SubFOp::create(b, loc, x, k.splatLike(center, x));
+        return math::FmaOp::create(b, loc, d, d, acc).getResult();
+      },
+      k.prefetchDelta(blockBase, block, block));
   Value total = add(n, nb);
   Value d = arith::SubFOp::create(b, loc, meanB, mean);
   Value share = arith::DivFOp::create(b, loc, nb, total);

@@ -837,3 +837,19 @@ func.func @cpu_schedule_merged_moments_channels_last(%x: tensor<4x8xf32>) -> ten
   %y = norm.normalize %x over [0] {norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 8, unroll = 4, row_chunks = 1, block = 64, nontemporal = false, merged_moments = true>} : (tensor<4x8xf32>) -> tensor<4x8xf32>
   return %y : tensor<4x8xf32>
 }
+
+// -----
+
+func.func @cpu_schedule_negative_prefetch_stats(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{prefetch_stats must not be negative, got -8}}
+  %y = norm.normalize %x over [1] {norm.cpu_schedule = #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4, row_chunks = 1, block = 64, nontemporal = false, prefetch_stats = -8>} : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @cpu_schedule_prefetch_stats_channels_last(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{prefetch_stats needs the rows kernel}}
+  %y = norm.normalize %x over [0] {norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 8, unroll = 4, row_chunks = 1, block = 64, nontemporal = false, prefetch_stats = 8>} : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}

@@ -133,9 +133,10 @@ func.func @prefetch_output_channels_last(%x: tensor<2x4x4x16xf32>, %m: tensor<16
 
 // merged_moments: blocks of 32 of each row; per block the mean (sum / nb;
 // that first pass prefetches ahead, the slab being larger than L2 where the
-// cost model picks this),
-// its squared deviations, then Chan's merge of (n, mean, M2) in f64; the
-// variance is M2 / 100 after the last block.
+// cost model picks this), its squared deviations (from L1; they prefetch
+// the next block, 32 elements ahead but not past the last block's start,
+// 400 - 32), then Chan's merge of (n, mean, M2) in f64; the variance is
+// M2 / 100 after the last block.
 // CHECK-LABEL: func.func @merged_moments
 // CHECK: scf.for {{.*}} step %c32{{.*}} iter_args(%[[N:.*]] = %{{.*}}, %[[MEAN:.*]] = %{{.*}}, %[[M2:.*]] = %{{.*}}) -> (f64, f64, f64)
 // CHECK: %[[NB:.*]] = arith.sitofp %{{.*}} : i64 to f64
@@ -143,6 +144,11 @@ func.func @prefetch_output_channels_last(%x: tensor<2x4x4x16xf32>, %m: tensor<16
 // CHECK: vector.reduction <add>
 // CHECK: %[[SUM:.*]] = arith.extf %{{.*}} : f32 to f64
 // CHECK: %[[MEANB:.*]] = arith.divf %[[SUM]], %[[NB]] : f64
+// CHECK: %[[AHEAD:.*]] = arith.addi %[[BLOCK:.*]], %c32{{.*}} : index
+// CHECK: %[[CLAMPED:.*]] = arith.minui %[[AHEAD]], %c368{{.*}} : index
+// CHECK: arith.subi %[[CLAMPED]], %[[BLOCK]] : index
+// CHECK: scf.for
+// CHECK: memref.prefetch %{{.*}}, read
 // CHECK: math.fma
 // CHECK: %[[TOTAL:.*]] = arith.addf %[[N]], %[[NB]] : f64
 // CHECK: %[[D:.*]] = arith.subf %[[MEANB]], %[[MEAN]] : f64

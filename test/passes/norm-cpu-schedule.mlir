@@ -220,10 +220,17 @@ func.func @rms_norm_2_mib_rows(%x: tensor<4x524288xf32>) -> tensor<4x524288xf32>
 // second read of x comes from DRAM whatever the stores do); generic x86-64
 // keeps its 16 KiB prefetch there, and with the cache of HUGE-LLC the
 // tensor fits, so row chunks keep regular stores.
+// The squared deviations of slabs up to 64 KiB, read from cache, prefetch
+// the next statistics' data, 16 KiB of whole statistics ahead: 64 rows of
+// 64 f32, or 32 spans of 64 f32 (the channels' spans interleave).
 // ZEN4-LABEL: func.func @layer_norm
-// ZEN4: norm.normalize {{.*}}<kernel = rows, vector_width = 16, unroll = 4, row_chunks = 16, block = 4096, nontemporal = false, prefetch_output = 256>
+// ZEN4: norm.normalize {{.*}}<kernel = rows, vector_width = 16, unroll = 4, row_chunks = 16, block = 4096, nontemporal = false, prefetch_output = 256, prefetch_stats = 4096>
 // ZEN4-LABEL: func.func @batch_norm_train_nchw
-// ZEN4: norm.apply {{.*}}<kernel = rows, vector_width = 16, unroll = 4, row_chunks = 4, block = 4096, nontemporal = false, prefetch = 2048, prefetch_output = 256>
+// ZEN4: norm.apply {{.*}}<kernel = rows, vector_width = 16, unroll = 4, row_chunks = 4, block = 4096, nontemporal = false, prefetch = 2048, prefetch_output = 256, prefetch_stats = 2048>
+// Merged moments prefetch 16 KiB ahead within the span there (the output
+// pass reads the slab back from the last-level cache).
+// ZEN4-LABEL: func.func @batch_norm_train_nchw_2_mib_channels
+// ZEN4: norm.apply {{.*}}kernel = rows, {{.*}}, prefetch = 4096, prefetch_output = 256, merged_moments = true>
 // ZEN4-LABEL: func.func @batch_norm_nhwc_64_mib
 // ZEN4: norm.normalize {{.*}}<kernel = channels_last, vector_width = 16, unroll = 4, row_chunks = 8, block = 256, nontemporal = true>
 // HUGE-LLC-LABEL: func.func @batch_norm_nhwc_64_mib
