@@ -459,10 +459,21 @@ CpuScheduleAttr mlir::norm::chooseCpuSchedule(MLIRContext *ctx,
   // the stores do, and without statistics there is none: both stream
   // (Zen 4, NHWC BatchNorm [128, 112, 112, 64] f32, 8 row chunks, 1 / 2
   // threads: training 1.18x / 1.20x, inference 1.41x / 1.43x).
+  // An f32 training forward whose x and y together fill half the
+  // last-level cache or more streams too: the regular stores of y evicted
+  // the x that the second pass was to re-read (Zen 5, 32 MiB L3, medians
+  // of 5-7 interleaved rounds, 1 / 2 threads: NHWC BatchNorm [32, 56, 56,
+  // 64] 1.39x / 1.26-1.49x, [64, 14, 14, 256] 1.41-1.53x / 0.89-1.02x).
+  // Not bf16 (0.91-1.10x) nor the backward, which reads two tensors
+  // (0.70-1.19x).
   int64_t rowsPerUpdate = plan.backward ? 1 : 4;
   int64_t prefetchBytes = prefetchBytesFor(target, pastCache);
+  int64_t tensorBytes = v.numElements() * elementBytes;
+  bool evictsSecondRead = plan.computeStats && !plan.backward &&
+                          elementBytes == 4 && 4 * tensorBytes >= llcBytes;
   bool streaming =
-      nontemporal && (chunks == 1 || !plan.computeStats || pastCache);
+      evictsSecondRead ||
+      (nontemporal && (chunks == 1 || !plan.computeStats || pastCache));
   // bf16 in even/odd lanes with lane-ordered per-channel scratch; streaming
   // stores would split rows at y's alignment, so not with them.
   bool evenOdd = plan.dataType.isBF16() && !target.nativeBf16 && !streaming;

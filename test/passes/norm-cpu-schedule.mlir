@@ -218,8 +218,11 @@ func.func @rms_norm_2_mib_rows(%x: tensor<4x524288xf32>) -> tensor<4x524288xf32>
 // strided spans within the cache still do (@batch_norm_train_nchw).
 // Channels-last outputs past the cache stream with row chunks too (the
 // second read of x comes from DRAM whatever the stores do); generic x86-64
-// keeps its 16 KiB prefetch there, and with the cache of HUGE-LLC the
-// tensor fits, so row chunks keep regular stores.
+// keeps its 16 KiB prefetch there. Within the cache an f32 training
+// forward streams as well once x and y fill half of it (their regular
+// stores would evict the x of the second pass): 64 MiB in the 128 MiB that
+// HUGE-LLC counts, 16 MiB in Zen 4's 32 MiB; 16 MiB under HUGE-LLC keeps
+// regular stores.
 // The squared deviations of slabs up to 64 KiB, read from cache, prefetch
 // the next statistics' data, 16 KiB of whole statistics ahead: 64 rows of
 // 64 f32, or 32 spans of 64 f32 (the channels' spans interleave).
@@ -234,10 +237,18 @@ func.func @rms_norm_2_mib_rows(%x: tensor<4x524288xf32>) -> tensor<4x524288xf32>
 // ZEN4-LABEL: func.func @batch_norm_nhwc_64_mib
 // ZEN4: norm.normalize {{.*}}<kernel = channels_last, vector_width = 16, unroll = 4, row_chunks = 8, block = 256, nontemporal = true>
 // HUGE-LLC-LABEL: func.func @batch_norm_nhwc_64_mib
+// HUGE-LLC: norm.normalize {{.*}}<kernel = channels_last, vector_width = 16, unroll = 4, row_chunks = 8, block = 256, nontemporal = true, prefetch = 4096>
+// ZEN4-LABEL: func.func @batch_norm_nhwc_16_mib
+// ZEN4: norm.normalize {{.*}}<kernel = channels_last, vector_width = 16, unroll = 4, row_chunks = 8, block = 256, nontemporal = true, prefetch = 4096>
+// HUGE-LLC-LABEL: func.func @batch_norm_nhwc_16_mib
 // HUGE-LLC: norm.normalize {{.*}}<kernel = channels_last, vector_width = 16, unroll = 4, row_chunks = 8, block = 256, nontemporal = false, prefetch = 4096, prefetch_output = 256>
 func.func @batch_norm_nhwc_64_mib(%x: tensor<64x64x64x64xf32>) -> tensor<64x64x64x64xf32> {
   %y = norm.batch_norm %x {channel_axis = 3 : i64} : (tensor<64x64x64x64xf32>) -> tensor<64x64x64x64xf32>
   return %y : tensor<64x64x64x64xf32>
+}
+func.func @batch_norm_nhwc_16_mib(%x: tensor<16x64x64x64xf32>) -> tensor<16x64x64x64xf32> {
+  %y = norm.batch_norm %x {channel_axis = 3 : i64} : (tensor<16x64x64x64xf32>) -> tensor<16x64x64x64xf32>
+  return %y : tensor<16x64x64x64xf32>
 }
 
 // Inference (given statistics) reads x once: channels-last outputs stream
