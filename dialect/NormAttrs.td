@@ -147,6 +147,9 @@ def Norm_CpuScheduleAttr : Norm_Attr<"CpuSchedule", "cpu_schedule"> {
     ahead the last statistics pass over a slab, which reads it from cache,
     prefetches the inputs: the next statistic's data, so that DRAM keeps
     streaming while that pass and the output pass work from cache.
+    `reverse_spans` (rows kernel, backward; elided when false) walks a
+    slab's spans last to first in the dx pass, so that it starts on the
+    lines the statistics pass read last, the ones still in cache.
 
     ```mlir
     #norm.cpu_schedule<kernel = rows, vector_width = 8, unroll = 4,
@@ -164,7 +167,8 @@ def Norm_CpuScheduleAttr : Norm_Attr<"CpuSchedule", "cpu_schedule"> {
     DefaultValuedParameter<"bool", "false">:$even_odd,
     DefaultValuedParameter<"int64_t", "0">:$prefetch_output,
     DefaultValuedParameter<"bool", "false">:$merged_moments,
-    DefaultValuedParameter<"int64_t", "0">:$prefetch_stats);
+    DefaultValuedParameter<"int64_t", "0">:$prefetch_stats,
+    DefaultValuedParameter<"bool", "false">:$reverse_spans);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

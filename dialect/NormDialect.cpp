@@ -102,12 +102,11 @@ LogicalResult RunningAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
-LogicalResult
-CpuScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                        CpuKernel kernel, int64_t vectorWidth, int64_t unroll,
-                        int64_t rowChunks, int64_t block, bool nontemporal,
-                        int64_t prefetch, bool evenOdd, int64_t prefetchOutput,
-                        bool mergedMoments, int64_t prefetchStats) {
+LogicalResult CpuScheduleAttr::verify(
+    function_ref<InFlightDiagnostic()> emitError, CpuKernel kernel,
+    int64_t vectorWidth, int64_t unroll, int64_t rowChunks, int64_t block,
+    bool nontemporal, int64_t prefetch, bool evenOdd, int64_t prefetchOutput,
+    bool mergedMoments, int64_t prefetchStats, bool reverseSpans) {
   if (vectorWidth < 1 || vectorWidth > 64 || !llvm::isPowerOf2_64(vectorWidth))
     return emitError() << "vector_width must be a power of two in [1, 64], got "
                        << vectorWidth;
@@ -135,6 +134,8 @@ CpuScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   // channels_last has no statistics pass over a cached slab.
   if (prefetchStats > 0 && kernel != CpuKernel::rows)
     return emitError() << "prefetch_stats needs the rows kernel";
+  if (reverseSpans && kernel != CpuKernel::rows)
+    return emitError() << "reverse_spans needs the rows kernel";
   // channels_last keeps per-channel scratch in the lanes' order, which
   // needs every row split into the same vectors: streaming stores would
   // start the output's at y's alignment.

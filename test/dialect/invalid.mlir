@@ -853,3 +853,11 @@ func.func @cpu_schedule_prefetch_stats_channels_last(%x: tensor<4x8xf32>) -> ten
   %y = norm.normalize %x over [0] {norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 8, unroll = 4, row_chunks = 1, block = 64, nontemporal = false, prefetch_stats = 8>} : (tensor<4x8xf32>) -> tensor<4x8xf32>
   return %y : tensor<4x8xf32>
 }
+
+// -----
+
+func.func @cpu_schedule_reverse_spans_channels_last(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{reverse_spans needs the rows kernel}}
+  %y = norm.normalize %x over [0] {norm.cpu_schedule = #norm.cpu_schedule<kernel = channels_last, vector_width = 8, unroll = 4, row_chunks = 1, block = 64, nontemporal = false, reverse_spans = true>} : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}

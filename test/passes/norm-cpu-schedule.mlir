@@ -193,6 +193,19 @@ func.func @batch_norm_backward_nchw_short_spans(%dy: tensor<8x16x14x14xf32>, %x:
   return %dx, %dx2 : tensor<8x16x14x14xf32>, tensor<8x16x16x16xf32>
 }
 
+// A backward whose slab (x and dy: 2 x 516 KiB here) is larger than half
+// an L2 walks its spans last to first in the dx pass; the 1 MiB slab of
+// [8, 4, 128, 128] (2 x 512 KiB) is at the limit and does not.
+// HUGE-LLC-LABEL: func.func @batch_norm_backward_nchw_large_channels
+// HUGE-LLC: norm.normalize_grad {{.*}}kernel = rows, {{.*}}, reverse_spans = true>
+// HUGE-LLC-NOT: reverse_spans
+// HUGE-LLC: return
+func.func @batch_norm_backward_nchw_large_channels(%dy: tensor<8x4x128x129xf32>, %x: tensor<8x4x128x129xf32>, %m: tensor<4xf32>, %r: tensor<4xf32>, %w: tensor<4xf32>, %dy2: tensor<8x4x128x128xf32>, %x2: tensor<8x4x128x128xf32>) -> (tensor<8x4x128x129xf32>, tensor<8x4x128x128xf32>) {
+  %dx, %dw, %db = norm.normalize_grad %dy, %x over [0, 2, 3] mean(%m) rstd(%r) params [1] scale(%w) {batch_stats = true} : (tensor<8x4x128x129xf32>, tensor<8x4x128x129xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> (tensor<8x4x128x129xf32>, tensor<4xf32>, tensor<4xf32>)
+  %dx2, %dw2, %db2 = norm.normalize_grad %dy2, %x2 over [0, 2, 3] mean(%m) rstd(%r) params [1] scale(%w) {batch_stats = true} : (tensor<8x4x128x128xf32>, tensor<8x4x128x128xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> (tensor<8x4x128x128xf32>, tensor<4xf32>, tensor<4xf32>)
+  return %dx, %dx2 : tensor<8x4x128x129xf32>, tensor<8x4x128x128xf32>
+}
+
 // Statistics over slabs larger than 1 MiB (half an L2) merge the moments of
 // L1-sized blocks, so that the slab is read once for them, and prefetch 4
 // KiB ahead within their spans: NCHW BatchNorm

@@ -96,6 +96,13 @@ GradCase scheduled(GradCase c, const char *kernel, int chunks, bool nt,
   return c;
 }
 
+/// The rows kernel's dx pass walks each slab's spans last to first.
+GradCase reverseSpans(GradCase c) {
+  c.schedule += ", reverse_spans = true";
+  c.name += "_reverse_spans";
+  return c;
+}
+
 /// f32 scale and bias.
 GradCase f32Params(GradCase c) {
   c.paramType = DType::F32;
@@ -194,6 +201,15 @@ std::vector<GradCase> gradCases() {
       rows(fixed(makeGrad("ln", {7, 37}, {1}, {1})), 2, false, "_runs"),
       rows(makeGrad("ln_two_axes", {5, 4, 7}, {1, 2}, {1, 2}), 2, false,
            "_runs"),
+      // The dx pass over each channel's 6 spans last to first (parameter
+      // gradients too), with and without streaming stores.
+      reverseSpans(rows(makeGrad("bn_nchw", {6, 3, 5, 7}, {0, 2, 3}, {1}), 2,
+                        false, "_runs")),
+      reverseSpans(rows(makeGrad("bn_nchw", {6, 3, 5, 7}, {0, 2, 3}, {1}), 2,
+                        true, "_runs_nt")),
+      reverseSpans(
+          rows(fixed(makeGrad("bn_nchw", {6, 3, 5, 7}, {0, 2, 3}, {1})), 3,
+               false, "_runs")),
       // bf16 in even/odd lanes: the partial parameter gradients stay in
       // lane order when every row splits into the same vectors (77 = 4 x 16
       // + 8 + 4 + 1: every tail width; 64 with streaming stores), and are
