@@ -456,11 +456,9 @@ Value KernelEmitter::sumSlab(Value base, int64_t count, int64_t stride,
               Value blockLen = min(
                   index(block), arith::SubIOp::create(b, loc, index(len), at));
               Value blockBase = add(spanBase, at);
-              Value part = sumSpan(
-                  blockBase, blockLen, accumulate,
-                  prefetchDistance
-                      ? this->prefetchDelta(blockBase, block, prefetchDistance)
-                      : Value());
+              Value part =
+                  sumSpan(blockBase, blockLen, accumulate,
+                          prefetchDelta(blockBase, block, prefetchDistance));
               Value wide = arith::ExtFOp::create(b, loc, b.getF64Type(), part);
               scf::YieldOp::create(
                   b, loc,

@@ -376,8 +376,9 @@ CpuScheduleAttr mlir::norm::chooseCpuSchedule(MLIRContext *ctx,
   // Outputs that cannot stay in the last-level cache bypass it: streaming
   // stores save the read-for-ownership of every output line.
   int64_t elementBytes = plan.dataType.getIntOrFloatBitWidth() / 8;
-  bool nontemporal = v.numElements() * elementBytes >= llcBytes / 2;
-  bool pastCache = v.numElements() * elementBytes > llcBytes;
+  int64_t tensorBytes = v.numElements() * elementBytes;
+  bool nontemporal = tensorBytes >= llcBytes / 2;
+  bool pastCache = tensorBytes > llcBytes;
   // Contiguous reduced runs of two vectors or more: one statistic at a time,
   // vectors along the run; its slab is re-read from cache, not DRAM. The
   // statistics are split into 8 runs per thread.
@@ -477,7 +478,6 @@ CpuScheduleAttr mlir::norm::chooseCpuSchedule(MLIRContext *ctx,
   // (0.70-1.19x).
   int64_t rowsPerUpdate = plan.backward ? 1 : 4;
   int64_t prefetchBytes = prefetchBytesFor(target, pastCache);
-  int64_t tensorBytes = v.numElements() * elementBytes;
   bool evictsSecondRead = plan.computeStats && !plan.backward &&
                           elementBytes == 4 && 4 * tensorBytes >= llcBytes;
   bool streaming =

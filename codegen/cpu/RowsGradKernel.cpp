@@ -96,11 +96,10 @@ struct RowsGrad {
     return {xhat, h};
   }
 
-  /// For every chunk of the slab: body(elementBase, paramIndex).
-  /// body(chunk base, parameter index) over the chunks of every span of
-  /// the slab, its spans last to first with `reverse`.
-  void forChunks(Value slabBase, Value m, function_ref<void(Value, Value)> body,
-                 bool reverse = false) {
+  /// For every chunk of the slab: body(elementBase, paramIndex); the spans
+  /// last to first with `reverse`.
+  void forChunks(Value slabBase, Value m, bool reverse,
+                 function_ref<void(Value, Value)> body) {
     auto spans =
         scf::ForOp::create(b, loc, k.index(0), k.index(v.rows), k.index(1));
     OpBuilder::InsertionGuard guard(b);
@@ -203,7 +202,7 @@ struct RowsGrad {
     {
       for (int i = 0; i < 2; ++i)
         memref::StoreOp::create(b, loc, f64(0), totals, slot[i]);
-      forChunks(slabBase, m, [&](Value base, Value p) {
+      forChunks(slabBase, m, /*reverse=*/false, [&](Value base, Value p) {
         auto [sumH, sumHX] = chunkSums(st, base, p);
         Value g = sumH, gx = sumHX;
         if (!perElement) {
@@ -243,39 +242,37 @@ struct RowsGrad {
 
   /// Pass 2: dx (and per-element parameter gradients).
   void gradients(const Stat &st, Value run, Value slabBase, Value m) {
-    forChunks(
-        slabBase, m,
-        [&](Value base, Value p) {
-          Value chunkScale =
-              (!perElement && plan.hasScale) ? k.loadScale(p, 1) : Value();
-          auto deltas = k.outputPassPrefetch(base, chunkLen);
-          k.forOutputVectors(
-              k.index(0), k.index(chunkLen), base, [&](Value i, int64_t w) {
-                Value at = k.add(base, i);
-                if (w > 1)
-                  k.prefetchOutputPass(at, deltas);
-                Value pi = k.add(p, i);
-                Value dy;
-                auto [xhat, h] = xhatAndH(st, at, pi, w, &dy);
-                Value g = chunkScale ? mul(h, k.splat(chunkScale, w)) : h;
-                // rstd (g - E[g] - xhat E[g xhat]) as two FMAs.
-                Value dx = plan.batchStats ? fma(xhat, k.splat(st.coefXhat, w),
-                                                 fma(g, k.splat(st.rstd, w),
-                                                     k.splat(st.coefOne, w)))
-                                           : mul(g, k.splat(st.rstd, w));
-                k.storeF32(dx, k.buf.dx, at);
-                if (plan.paramGrads && perElement) {
-                  Value row = k.add(k.mul(run, plan.paramCount), pi);
-                  storePartial(
-                      math::FmaOp::create(b, loc, dy, xhat,
-                                          loadPartial(partScale, row, w)),
-                      partScale, row);
-                  storePartial(add(loadPartial(partBias, row, w), dy), partBias,
-                               row);
-                }
-              });
-        },
-        k.schedule.getReverseSpans());
+    bool reverse = k.schedule.getReverseSpans();
+    forChunks(slabBase, m, reverse, [&](Value base, Value p) {
+      Value chunkScale =
+          (!perElement && plan.hasScale) ? k.loadScale(p, 1) : Value();
+      auto deltas = k.outputPassPrefetch(base, chunkLen);
+      k.forOutputVectors(
+          k.index(0), k.index(chunkLen), base, [&](Value i, int64_t w) {
+            Value at = k.add(base, i);
+            if (w > 1)
+              k.prefetchOutputPass(at, deltas);
+            Value pi = k.add(p, i);
+            Value dy;
+            auto [xhat, h] = xhatAndH(st, at, pi, w, &dy);
+            Value g = chunkScale ? mul(h, k.splat(chunkScale, w)) : h;
+            // rstd (g - E[g] - xhat E[g xhat]) as two FMAs.
+            Value dx =
+                plan.batchStats
+                    ? fma(xhat, k.splat(st.coefXhat, w),
+                          fma(g, k.splat(st.rstd, w), k.splat(st.coefOne, w)))
+                    : mul(g, k.splat(st.rstd, w));
+            k.storeF32(dx, k.buf.dx, at);
+            if (plan.paramGrads && perElement) {
+              Value row = k.add(k.mul(run, plan.paramCount), pi);
+              storePartial(math::FmaOp::create(b, loc, dy, xhat,
+                                               loadPartial(partScale, row, w)),
+                           partScale, row);
+              storePartial(add(loadPartial(partBias, row, w), dy), partBias,
+                           row);
+            }
+          });
+    });
   }
 
   void statistic(Value run, Value g) {
